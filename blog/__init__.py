@@ -1,0 +1,97 @@
+"""The Harbour Courier: a news site that reads its articles from Markdown files.
+
+``create_app`` is the only place configuration is read: defaults in code, then environment
+variables with the ``FLASK_`` prefix, then the test configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .caching import PageCache, get_library
+from .content import Library
+from .models import site_timezone
+from .render import Renderer
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Every setting, its default and (in the README) its meaning. Environment variables override
+#: them as ``FLASK_<NAME>``; values that parse as JSON are read as JSON (numbers, lists).
+DEFAULTS: dict[str, Any] = {
+    "SITE_NAME": "The Harbour Courier",
+    "SITE_DESCRIPTION": "News from the harbour towns and the wider world.",
+    "SITE_LANGUAGE": "en",
+    "SITE_TIMEZONE": "UTC",
+    "CONTENT_DIR": str(PROJECT_ROOT / "content"),
+    "CONTENT_CHECK_INTERVAL": 1.0,
+    "MAX_ARTICLE_BYTES": 2 * 1024 * 1024,
+    "PER_PAGE": 20,
+    "EMBED_HOSTS": ["www.youtube.com", "www.youtube-nocookie.com", "player.vimeo.com"],
+    "HTTP_MAX_AGE": 60,
+    "CACHE_TYPE": "SimpleCache",
+    "CACHE_DEFAULT_TIMEOUT": 300,
+    "CACHE_THRESHOLD": 2000,
+    "CACHE_KEY_PREFIX": "courier:",
+    "CACHE_REDIS_URL": "redis://127.0.0.1:6379/0",
+    "DEPLOY_ID": "",
+    "LOG_LEVEL": "INFO",
+}
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the site: configuration, content library, response cache, routes."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.from_mapping(test_config)
+    _normalise_config(app)
+    logging.getLogger("blog").setLevel(app.config["LOG_LEVEL"])
+
+    library = Library(
+        Path(app.config["CONTENT_DIR"]),
+        timezone=site_timezone(app.config["SITE_TIMEZONE"]),
+        check_interval=float(app.config["CONTENT_CHECK_INTERVAL"]),
+        max_bytes=int(app.config["MAX_ARTICLE_BYTES"]),
+        renderer=Renderer(app.config["EMBED_HOSTS"]),
+    )
+    app.extensions["blog.library"] = library
+    app.extensions["blog.page_cache"] = PageCache(app)
+    library.load()
+
+    from . import views
+
+    app.register_blueprint(views.bp)
+    return app
+
+
+def _normalise_config(app: Flask) -> None:
+    """Accept the forms an environment variable can take; derive what is left unset."""
+    hosts = app.config["EMBED_HOSTS"]
+    if isinstance(hosts, str):
+        app.config["EMBED_HOSTS"] = [h.strip() for h in hosts.split(",") if h.strip()]
+    if not app.config["DEPLOY_ID"]:
+        app.config["DEPLOY_ID"] = _code_fingerprint()
+
+
+def _code_fingerprint() -> str:
+    """A deploy id that changes with the code, templates and static files, equal on every host."""
+    digest = hashlib.sha256()
+    for folder in ("blog", "templates", "static"):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+__all__ = ["create_app", "get_library"]

@@ -1,0 +1,147 @@
+"""Response caching and HTTP freshness: keyed by content version, never invalidated.
+
+A page is rendered once per (deploy, content version, URL) and kept in flask-caching's
+backend (in-process by default, Redis for several hosts). Every page carries an ETag and a
+Last-Modified, answers conditional requests with 304, and tells caches to keep it no longer
+than ``HTTP_MAX_AGE`` seconds, nor past the next scheduled article's publication.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import Flask, Response, current_app, g, make_response, request
+from flask_caching import Cache
+
+from .content import Library
+from .index import Index
+
+log = logging.getLogger(__name__)
+
+try:
+    from redis.exceptions import RedisError
+
+    CACHE_ERRORS: tuple[type[Exception], ...] = (OSError, RedisError)
+except ImportError:  # the redis client is only needed for the Redis backend
+    CACHE_ERRORS = (OSError,)
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """What the response cache holds for one URL: the bytes and their validators."""
+
+    body: bytes
+    mimetype: str
+    etag: str
+    last_modified: dt.datetime | None
+
+    @classmethod
+    def of(cls, response: Response) -> StoredPage:
+        body = response.get_data()
+        return cls(
+            body=body,
+            mimetype=response.mimetype or "text/html",
+            etag=hashlib.sha256(body).hexdigest()[:32],
+            last_modified=response.last_modified,
+        )
+
+    def response(self) -> Response:
+        response = Response(self.body, mimetype=self.mimetype)
+        response.set_etag(self.etag)
+        response.last_modified = self.last_modified
+        return response
+
+
+class PageCache:
+    """flask-caching with the failure mode we want: an outage means uncached, not a 500."""
+
+    def __init__(self, app: Flask) -> None:
+        self.cache = Cache(app)
+        self.deploy_id = str(app.config["DEPLOY_ID"])
+        self._failing = False
+
+    def key(self, index: Index, path: str) -> str:
+        url = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        return f"page:{self.deploy_id}:{index.version}:{url}"
+
+    def get(self, key: str) -> StoredPage | None:
+        try:
+            page = self.cache.get(key)
+        except CACHE_ERRORS as e:
+            self._failed(e)
+            return None
+        self._recovered()
+        return page if isinstance(page, StoredPage) else None
+
+    def set(self, key: str, page: StoredPage) -> None:
+        try:
+            self.cache.set(key, page)
+        except CACHE_ERRORS as e:
+            self._failed(e)
+
+    def _failed(self, error: Exception) -> None:
+        if not self._failing:
+            self._failing = True
+            log.error("response cache unavailable, serving uncached: %s", error)
+
+    def _recovered(self) -> None:
+        if self._failing:
+            self._failing = False
+            log.warning("response cache is back")
+
+
+def get_library(app: Flask | None = None) -> Library:
+    """The app's content library."""
+    library: Library = (app or current_app).extensions["blog.library"]
+    return library
+
+
+def current_index() -> Index:
+    """One index per request, so every part of a page sees the same content version."""
+    if "index" not in g:
+        g.index = get_library().index()
+    index: Index = g.index
+    return index
+
+
+def max_age(index: Index, now: dt.datetime) -> int:
+    """Seconds a cache may keep a page: the setting, cut short by the next publication."""
+    limit = int(current_app.config["HTTP_MAX_AGE"])
+    if index.next_publication is not None:
+        limit = min(limit, max(0, math.ceil((index.next_publication - now).total_seconds())))
+    return limit
+
+
+def set_freshness(response: Response, index: Index) -> Response:
+    """``Cache-Control`` for a public response built from ``index``."""
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age(index, get_library().clock())
+    return response
+
+
+def cached_page(view: Callable[..., Any]) -> Callable[..., Response]:
+    """Serve a view's 200 responses from the response cache, with validators and 304s."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        index = current_index()
+        pages: PageCache = current_app.extensions["blog.page_cache"]
+        key = pages.key(index, request.path)
+        page = pages.get(key)
+        if page is None:
+            response = make_response(view(*args, **kwargs))
+            if response.status_code != 200:
+                return response
+            page = StoredPage.of(response)
+            pages.set(key, page)
+        response = set_freshness(page.response(), index)
+        return response.make_conditional(request)
+
+    return wrapper

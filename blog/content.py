@@ -1,0 +1,240 @@
+"""The content library: the articles on disk, kept fresh, served from memory.
+
+Requests ask for ``library.index()``. At most once per ``CONTENT_CHECK_INTERVAL`` one request
+asks the watch which files changed, parses only those again, and swaps in a new immutable
+``Index``; every other request just reads the current one, taking no lock. A file that breaks
+keeps its last good article; the error is logged once, with file, line and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+
+from .index import Index, build_index
+from .models import Article, ArticleError, parse_article
+from .render import Renderer
+from .watch import Watch
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> dt.datetime:
+    """The current time, aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a directory listing can tell about a file without reading it."""
+
+    mtime_ns: int
+    size: int
+    inode: int
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> Stamp:
+        return cls(st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file as last seen: its stamp, its content hash, its last good article, its error."""
+
+    stamp: Stamp
+    source_hash: str
+    article: Article | None
+    error: ArticleError | None = None
+
+
+class Library:
+    """Articles from one content folder, with a fresh immutable index for every change."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        timezone: dt.tzinfo,
+        check_interval: float,
+        max_bytes: int,
+        renderer: Renderer,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.root = root
+        self.timezone = timezone
+        self.check_interval = check_interval
+        self.max_bytes = max_bytes
+        self.renderer = renderer
+        self.clock = clock
+        self._entries: dict[str, Entry] = {}
+        self._lock = threading.Lock()
+        self._watch: Watch | None = None
+        self._checked_at = -float("inf")
+        self._html: dict[str, Markup] = {}
+        self._reported: set[str] = set()
+        self._index = build_index({}, clock())
+
+    def index(self) -> Index:
+        """The current index; refreshed first if the check interval has passed."""
+        current = self._index
+        due = time.monotonic() - self._checked_at >= self.check_interval
+        if due or self._publication_due(current):
+            if self._lock.acquire(blocking=False):
+                try:
+                    self._refresh()
+                finally:
+                    self._lock.release()
+        return self._index
+
+    def load(self) -> Index:
+        """Read the whole folder now (at start-up, before any request)."""
+        with self._lock:
+            self._scan()
+            self._rebuild()
+        return self._index
+
+    def html(self, article: Article) -> Markup:
+        """The article's sanitized HTML, rendered once per version of its file."""
+        html = self._html.get(article.source_hash)
+        if html is None:
+            html = self._html[article.source_hash] = self.renderer.html(article.markdown)
+        return html
+
+    @property
+    def entries(self) -> dict[str, Entry]:
+        """Every file seen, good or broken (a copy: for the editors' commands)."""
+        return dict(self._entries)
+
+    def _publication_due(self, current: Index) -> bool:
+        return current.next_publication is not None and self.clock() >= current.next_publication
+
+    def _refresh(self) -> None:
+        if self._watch is None or self._watch.pid != os.getpid() or not self._watch.active:
+            # A new process (a forked worker) or no kernel watch yet: watch first, then
+            # scan, so no change can fall between the two.
+            if self._watch is not None and self._watch.pid == os.getpid():
+                self._watch.close()
+            self._watch = Watch(self.root)
+            changed = self._scan()
+        else:
+            paths = self._watch.changes()
+            changed = self._scan() if paths is None else self._update(paths)
+        self._checked_at = time.monotonic()
+        if changed or self._publication_due(self._index):
+            self._rebuild()
+
+    def _scan(self) -> bool:
+        """Compare every file's stamp with what we hold; parse the ones that differ."""
+        seen: set[str] = set()
+        changed = False
+        for rel, st in self._walk():
+            seen.add(rel)
+            entry = self._entries.get(rel)
+            if entry is None or entry.stamp != Stamp.of(st):
+                changed |= self._load(rel)
+        for gone in set(self._entries) - seen:
+            del self._entries[gone]
+            changed = True
+        return changed
+
+    def _update(self, paths: set[str]) -> bool:
+        """Look again at the files the watch named, and only those."""
+        changed = False
+        for rel in paths:
+            if rel.endswith(".md"):
+                changed |= self._load(rel)
+        return changed
+
+    def _walk(self) -> Iterator[tuple[str, os.stat_result]]:
+        """Every ``*.md`` file under the root, as (relative path, stat)."""
+        stack = [""]
+        while stack:
+            folder = stack.pop()
+            try:
+                with os.scandir(self.root / folder) as it:
+                    items = list(it)
+            except OSError as e:
+                if folder == "":
+                    self._report("<root>", f"content folder {self.root} unreadable: {e}")
+                continue
+            for item in items:
+                if item.name.startswith("."):
+                    continue
+                rel = os.path.join(folder, item.name) if folder else item.name
+                try:
+                    if item.is_symlink() and not self._inside(item.path):
+                        continue  # never read a file outside the content folder
+                    if item.is_dir():
+                        stack.append(rel)
+                    elif item.name.endswith(".md") and item.is_file():
+                        yield rel, item.stat()
+                except OSError:
+                    continue  # vanished mid-scan: the next scan settles it
+
+    def _inside(self, path: str) -> bool:
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(self.root))
+
+    def _load(self, rel: str) -> bool:
+        """(Re)read one file; True when what readers see may have changed."""
+        old = self._entries.get(rel)
+        path = self.root / rel
+        try:
+            if path.is_symlink() and not self._inside(str(path)):
+                raise FileNotFoundError(rel)
+            st = path.stat()
+            if st.st_size > self.max_bytes:
+                raise ArticleError(
+                    rel, 1, None, f"file is {st.st_size} bytes, over the {self.max_bytes} limit"
+                )
+            data = path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return self._entries.pop(rel, None) is not None
+        except ArticleError as e:
+            return self._keep_last_good(rel, old, Stamp.of(st), "size:" + str(st.st_size), e)
+        except OSError as e:
+            self._report(rel, f"{rel}:1: unreadable: {e}")
+            return False
+        source_hash = hashlib.sha256(data).hexdigest()
+        if old is not None and old.source_hash == source_hash:
+            self._entries[rel] = Entry(Stamp.of(st), source_hash, old.article, old.error)
+            return False
+        try:
+            article = parse_article(rel, data, source_hash, self.timezone)
+        except ArticleError as e:
+            return self._keep_last_good(rel, old, Stamp.of(st), source_hash, e)
+        self._entries[rel] = Entry(Stamp.of(st), source_hash, article)
+        return True
+
+    def _keep_last_good(
+        self, rel: str, old: Entry | None, stamp: Stamp, source_hash: str, error: ArticleError
+    ) -> bool:
+        last_good = old.article if old else None
+        self._entries[rel] = Entry(stamp, source_hash, last_good, error)
+        kept = "keeping its last good version" if last_good else "not published"
+        self._report(f"{rel}:{source_hash}", f"{error} ({kept})")
+        return True
+
+    def _report(self, key: str, message: str) -> None:
+        """Log a content problem once, not on every request that meets it."""
+        if key not in self._reported:
+            self._reported.add(key)
+            log.error("content: %s", message)
+
+    def _rebuild(self) -> None:
+        articles = {rel: e.article for rel, e in self._entries.items() if e.article is not None}
+        errors = {rel: e.error for rel, e in self._entries.items() if e.error is not None}
+        index = build_index(articles, self.clock(), errors=errors)
+        for clash in index.clashes:
+            self._report("clash:" + clash, f"slug clash: {clash}")
+        live = {a.source_hash for a in articles.values()}
+        self._html = {h: html for h, html in self._html.items() if h in live}
+        self._index = index

@@ -1,0 +1,205 @@
+"""Markdown → HTML → sanitized HTML: the only place editor text becomes markup.
+
+Editors paste from word processors and widgets, so the Markdown carries raw HTML. It all goes
+through one bleach allow-list; whatever is not on it is gone before a reader or a feed sees it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import bleach
+import markdown
+from bleach.html5lib_shim import BleachHTMLParser, Filter
+from markupsafe import Markup
+
+ALLOWED_TAGS = frozenset(
+    {
+        *("h2", "h3", "h4", "h5", "h6", "p", "br", "hr"),
+        *("ul", "ol", "li", "a", "img", "figure", "figcaption"),
+        *("table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption"),
+        *("blockquote", "code", "pre", "em", "strong", "b", "i", "sup", "sub"),
+        *("div", "iframe"),
+    }
+)
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+IMAGE_SCHEMES = frozenset({"http", "https"})
+FOOTNOTE_CLASSES = frozenset({"footnote", "footnote-ref", "footnote-backref"})
+EMBED_SANDBOX = "allow-scripts allow-same-origin allow-presentation allow-popups"
+# Elements dropped with everything inside them, not just their tags: their text is code,
+# styling or a fallback that would show up as junk in the article.
+DROP_WITH_CONTENT = frozenset(
+    {"script", "style", "template", "noscript", "noembed", "noframes", "xmp"}
+    | {"object", "embed", "applet", "svg", "math", "select", "textarea", "title", "head"}
+)
+
+MARKDOWN_EXTENSIONS = ["tables", "footnotes", "toc", "sane_lists", "fenced_code"]
+MARKDOWN_CONFIG = {
+    "tables": {"use_align_attribute": True},
+    "footnotes": {"BACKLINK_TITLE": "Back to the text"},
+    "toc": {"permalink": False},
+}
+
+
+def _url_scheme(value: str) -> str:
+    """Scheme as a browser would read it; '' for site-relative URLs."""
+    cleaned = "".join(c for c in value if c > " ").lower()
+    return urlsplit(cleaned).scheme if ":" in cleaned.split("/", 1)[0] else ""
+
+
+def _link_attribute(tag: str, name: str, value: str) -> bool:
+    if name == "href":
+        return _url_scheme(value) in LINK_SCHEMES | {""}
+    if name == "class":
+        return set(value.split()) <= FOOTNOTE_CLASSES
+    return name in ("title", "id")
+
+
+def _image_attribute(tag: str, name: str, value: str) -> bool:
+    if name == "src":
+        return _url_scheme(value) in IMAGE_SCHEMES | {""}
+    return name in ("alt", "title", "width", "height")
+
+
+def _class_attribute(tag: str, name: str, value: str) -> bool:
+    return name == "class" and set(value.split()) <= FOOTNOTE_CLASSES
+
+
+def _attributes(embed_hosts: Collection[str]) -> dict[str, Any]:
+    def iframe_attribute(tag: str, name: str, value: str) -> bool:
+        if name == "src":
+            return _embed_allowed(value, embed_hosts)
+        return name in ("width", "height", "title", "allowfullscreen")
+
+    heading = ["id"]
+    return {
+        "a": _link_attribute,
+        "img": _image_attribute,
+        "iframe": iframe_attribute,
+        "div": _class_attribute,
+        "sup": ["id"],
+        "li": ["id"],
+        "th": ["align"],
+        "td": ["align"],
+        "ol": ["start"],
+        **{h: heading for h in ("h2", "h3", "h4", "h5", "h6")},
+    }
+
+
+def _embed_allowed(src: str, embed_hosts: Collection[str]) -> bool:
+    parts = urlsplit(src.strip())
+    return parts.scheme == "https" and (parts.hostname or "") in embed_hosts
+
+
+class _DropFilter(Filter):  # type: ignore[misc]
+    """Before sanitizing: drop code-bearing elements whole, and embeds from unknown hosts."""
+
+    def __init__(self, source: Any, embed_hosts: Collection[str]) -> None:
+        super().__init__(source)
+        self.embed_hosts = embed_hosts
+
+    def _drops(self, token: dict[str, Any]) -> bool:
+        name = token.get("name", "").lower()
+        if name == "iframe":
+            src = token.get("data", {}).get((None, "src"), "")
+            return not _embed_allowed(src, self.embed_hosts)
+        return name in DROP_WITH_CONTENT
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        depth = 0
+        dropping = ""
+        for token in super().__iter__():
+            kind = token["type"]
+            if dropping:
+                if kind in ("StartTag", "EndTag") and token["name"].lower() == dropping:
+                    depth += 1 if kind == "StartTag" else -1
+                    if depth == 0:
+                        dropping = ""
+                continue
+            if kind == "StartTag" and self._drops(token):
+                dropping, depth = token["name"].lower(), 1
+                continue
+            if kind in ("StartTag", "EndTag", "EmptyTag") and token["name"].lower() == "h1":
+                token = {**token, "name": "h2"}  # the page's own headline is its only h1
+            if kind == "EmptyTag" and self._drops(token):
+                continue
+            yield token
+
+
+class _FinishFilter(Filter):  # type: ignore[misc]
+    """After sanitizing: embeds sandboxed and lazy, images lazy and async."""
+
+    FORCED = {
+        "iframe": {"sandbox": EMBED_SANDBOX, "loading": "lazy", "referrerpolicy": "no-referrer"},
+        "img": {"loading": "lazy", "decoding": "async"},
+        "a": {},
+    }
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for token in super().__iter__():
+            forced = (
+                self.FORCED.get(token.get("name", ""))
+                if token["type"]
+                in (
+                    "StartTag",
+                    "EmptyTag",
+                )
+                else None
+            )
+            if token.get("name") == "img" and (None, "src") not in token.get("data", {}):
+                continue  # an image whose URL was refused shows nothing
+            if forced:
+                data = dict(token["data"])
+                data.update({(None, k): v for k, v in forced.items()})
+                token = {**token, "data": data}
+            yield token
+
+
+class Renderer:
+    """Turns an article's Markdown into safe HTML; one per app, thread-safe."""
+
+    def __init__(self, embed_hosts: Collection[str]) -> None:
+        self.embed_hosts = frozenset(h.lower() for h in embed_hosts)
+        self._local = threading.local()
+
+    def _tools(self) -> tuple[markdown.Markdown, bleach.Cleaner]:
+        # markdown.Markdown and bleach.Cleaner keep state while they work: one per thread.
+        tools = getattr(self._local, "tools", None)
+        if tools is None:
+            md = markdown.Markdown(
+                extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG
+            )
+            cleaner = bleach.Cleaner(
+                tags=ALLOWED_TAGS,
+                attributes=_attributes(self.embed_hosts),
+                protocols=LINK_SCHEMES,
+                strip=True,
+                strip_comments=True,
+                filters=[_FinishFilter],
+            )
+            # bleach drops unknown tags while tokenizing, keeping their text (a script's code,
+            # a style sheet). Let the elements whose text is junk through the tokenizer, and
+            # drop them whole, contents included, before the allow-list runs.
+            cleaner.parser = BleachHTMLParser(
+                tags=ALLOWED_TAGS | DROP_WITH_CONTENT | {"h1"},
+                strip=True,
+                consume_entities=False,
+                namespaceHTMLElements=False,
+            )
+            walk: Callable[[Any], Any] = cleaner.walker
+            cleaner.walker = lambda dom: _DropFilter(walk(dom), self.embed_hosts)
+            tools = self._local.tools = (md, cleaner)
+        return tools
+
+    def html(self, markdown_text: str) -> Markup:
+        """Markdown with raw HTML in, sanitized HTML out, marked safe for templates."""
+        md, cleaner = self._tools()
+        md.reset()
+        return Markup(cleaner.clean(md.convert(markdown_text)).strip())
+
+    def clean(self, html: str) -> Markup:
+        """Sanitize HTML that did not come from Markdown."""
+        return Markup(self._tools()[1].clean(html).strip())

@@ -1,0 +1,215 @@
+"""URL → index lookup → template. Thin on purpose: the index already did the work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
+from werkzeug.exceptions import HTTPException
+
+from .caching import cached_page, current_index, get_library, set_freshness
+from .index import EPOCH, Group
+from .models import Article, slugify
+
+bp = Blueprint("site", __name__)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing."""
+
+    items: Sequence[Article]
+    number: int
+    count: int
+    endpoint: str
+    args: dict[str, str]
+
+    def url(self, number: int) -> str:
+        """Page 1 lives at the listing's own URL; the others under ``page/<n>/``."""
+        if number == 1:
+            return url_for(self.endpoint, **self.args)
+        return url_for(self.endpoint, number=number, **self.args)
+
+    @property
+    def previous_url(self) -> str | None:
+        return self.url(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.url(self.number + 1) if self.number < self.count else None
+
+
+def paginate(articles: Sequence[Article], number: int, endpoint: str, **args: str) -> Page:
+    """Slice a listing; 404 past the last page (an empty listing still has page 1)."""
+    per_page = int(current_app.config["PER_PAGE"])
+    count = max(1, -(-len(articles) // per_page))
+    if not 1 <= number <= count:
+        abort(404)
+    items = articles[(number - 1) * per_page : number * per_page]
+    return Page(items, number, count, endpoint, args)
+
+
+def render_page(template: str, modified: dt.datetime | None, **context: Any) -> Response:
+    """Render a template into a response that knows when its content last changed."""
+    response = make_response(render_template(template, **context))
+    response.last_modified = modified or EPOCH
+    return response
+
+
+def newest_change(articles: Sequence[Article]) -> dt.datetime:
+    return max((a.modified for a in articles), default=EPOCH)
+
+
+def _listing(
+    template: str, articles: Sequence[Article], number: int, endpoint: str, **extra: Any
+) -> Response:
+    args = {k: v for k, v in extra.items() if k == "slug"}
+    page = paginate(articles, number, endpoint, **args)
+    return render_page(template, newest_change(page.items), page=page, **extra)
+
+
+# ``…/page/1/`` redirects to the listing's own URL: Werkzeug does it for routes with defaults.
+@bp.route("/", defaults={"number": 1}, endpoint="home")
+@bp.route("/page/<int:number>/", endpoint="home")
+@cached_page
+def home(number: int) -> Response:
+    return _listing("home.html", current_index().articles, number, "site.home")
+
+
+@bp.route("/news/<slug>/")
+@cached_page
+def article(slug: str) -> Response:
+    index = current_index()
+    found = index.by_slug.get(slug)
+    if found is None:
+        if slugify(slug) in index.by_slug:
+            return redirect(url_for("site.article", slug=slugify(slug)), code=301)
+        abort(404)
+    older, newer = index.neighbours(found)
+    return render_page(
+        "article.html",
+        found.modified,
+        article=found,
+        html=get_library().html(found),
+        category=index.category_of(found),
+        tags=index.tags_of(found),
+        related=index.related(found),
+        older=older,
+        newer=newer,
+    )
+
+
+def _group(groups: Mapping[str, Group], slug: str, endpoint: str, number: int) -> Group | Response:
+    """The group a URL names; a redirect to its canonical URL; or 404."""
+    group = groups.get(slug)
+    if group is None:
+        canonical = slugify(slug)
+        if canonical in groups:
+            args = {"slug": canonical} if number == 1 else {"slug": canonical, "number": number}
+            return redirect(url_for(endpoint, **args), code=301)
+        abort(404)
+    return group
+
+
+@bp.route("/category/<slug>/", defaults={"number": 1}, endpoint="category")
+@bp.route("/category/<slug>/page/<int:number>/", endpoint="category")
+@cached_page
+def category(slug: str, number: int) -> Response:
+    group = _group(current_index().categories, slug, "site.category", number)
+    if isinstance(group, Response):
+        return group
+    return _listing(
+        "group.html",
+        group.articles,
+        number,
+        "site.category",
+        group=group,
+        kind="category",
+        slug=group.slug,
+    )
+
+
+@bp.route("/tag/<slug>/", defaults={"number": 1}, endpoint="tag")
+@bp.route("/tag/<slug>/page/<int:number>/", endpoint="tag")
+@cached_page
+def tag(slug: str, number: int) -> Response:
+    group = _group(current_index().tags, slug, "site.tag", number)
+    if isinstance(group, Response):
+        return group
+    return _listing(
+        "group.html", group.articles, number, "site.tag", group=group, kind="tag", slug=group.slug
+    )
+
+
+@bp.route("/deals/", defaults={"number": 1}, endpoint="deals")
+@bp.route("/deals/page/<int:number>/", endpoint="deals")
+@cached_page
+def deals(number: int) -> Response:
+    return _listing("deals.html", current_index().deals, number, "site.deals")
+
+
+@bp.route("/categories/")
+@cached_page
+def categories() -> Response:
+    index = current_index()
+    return render_page(
+        "groups.html", index.last_modified, groups=index.categories.values(), kind="category"
+    )
+
+
+@bp.route("/tags/")
+@cached_page
+def tags() -> Response:
+    index = current_index()
+    return render_page("groups.html", index.last_modified, groups=index.tags.values(), kind="tag")
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def not_found(error: HTTPException) -> Response:
+    """A helpful error page: what went wrong, the latest articles, the way home."""
+    index = current_index()
+    response = make_response(
+        render_template("error.html", error=error, latest=index.articles[:5]), error.code
+    )
+    if error.code == 405:
+        response.headers["Allow"] = ", ".join(error.valid_methods or ())  # type: ignore[attr-defined]
+    return set_freshness(response, index)
+
+
+@bp.app_template_filter("local_date")
+def local_date(moment: dt.datetime) -> str:
+    """A reader's date, in the site's time zone: 2 June 2025."""
+    local = moment.astimezone(get_library().timezone)
+    return f"{local.day} {local:%B %Y}"
+
+
+@bp.app_template_filter("local_datetime")
+def local_datetime(moment: dt.datetime) -> str:
+    """A reader's date and time, in the site's time zone: 2 June 2025, 07:45 UTC."""
+    local = moment.astimezone(get_library().timezone)
+    return f"{local.day} {local:%B %Y, %H:%M %Z}"
+
+
+@bp.app_context_processor
+def site_context() -> dict[str, Any]:
+    """What every template needs: the site's name and the categories for the header."""
+    config = current_app.config
+    return {
+        "site_name": config["SITE_NAME"],
+        "site_description": config["SITE_DESCRIPTION"],
+        "site_language": config["SITE_LANGUAGE"],
+        "nav_categories": current_index().categories.values(),
+    }
