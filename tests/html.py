@@ -1,0 +1,62 @@
+"""Assertions on HTML through its structure, parsed as a browser would (html5lib)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+
+import html5lib
+
+URL_ATTRIBUTES = frozenset(
+    {"href", "src", "action", "formaction", "data", "poster", "background", "xlink:href",
+     "srcset", "ping", "cite", "longdesc", "lowsrc", "dynsrc", "codebase", "srcdoc"}
+)
+EXECUTABLE_ELEMENTS = frozenset(
+    {"script", "object", "embed", "applet", "base", "meta", "form", "frame", "frameset", "svg",
+     "math", "style", "link", "template", "noscript"}
+)
+
+
+def parse(markup: str | bytes) -> ET.Element:
+    """A document tree without namespaces in tag names."""
+    return html5lib.parse(markup, namespaceHTMLElements=False)
+
+
+def elements(root: ET.Element, tag: str | None = None) -> list[ET.Element]:
+    return [e for e in root.iter() if isinstance(e.tag, str) and (tag is None or e.tag == tag)]
+
+
+def text_of(element: ET.Element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _scheme(value: str) -> str:
+    cleaned = "".join(c for c in value if c > " ").lower()
+    head = cleaned.split("/", 1)[0]
+    return head.split(":", 1)[0] if ":" in head else ""
+
+
+def executable_constructs(root: ET.Element, allowed_head: bool = True) -> Iterator[str]:
+    """Everything in a page that could run script; empty for a safe page.
+
+    The site's own page chrome has <meta> and <link> in <head>; ``allowed_head`` leaves
+    those alone and inspects everything else.
+    """
+    head = root.find("head")
+    head_elements = set(elements(head)) if (head is not None and allowed_head) else set()
+    for element in elements(root):
+        tag = element.tag.split("}")[-1].lower()
+        if element in head_elements and tag in ("meta", "link", "title", "head"):
+            continue
+        if tag in EXECUTABLE_ELEMENTS:
+            yield f"<{tag}>"
+        if tag == "iframe" and "sandbox" not in element.attrib:
+            yield "<iframe> without sandbox"
+        for name, value in element.attrib.items():
+            name = name.split("}")[-1].lower()
+            if name.startswith("on"):
+                yield f"<{tag} {name}=…>"
+            if name == "style":
+                yield f"<{tag} style=…>"
+            if name in URL_ATTRIBUTES and _scheme(value) not in ("", "http", "https", "mailto"):
+                yield f"<{tag} {name}={value[:40]!r}>"

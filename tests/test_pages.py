@@ -1,0 +1,259 @@
+"""Every page and URL, through the real app on real files."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import Content
+from tests.html import elements, parse, text_of
+
+
+def day(n: int) -> str:
+    """An ISO date n days into 2025 (n from 0), in the editors' millisecond shape."""
+    return f"2025-{1 + n // 28:02d}-{1 + n % 28:02d}T08:00:00.000Z"
+
+
+@pytest.fixture
+def news(content: Content) -> Content:
+    """A small newsroom: categories, hashtag tags with mixed casing, a deal, a draft."""
+    content.article(
+        "2025-03-01-tidal-trams.md",
+        title="Tidal Trams Run All Night",
+        date="2025-03-01T07:45:10.118Z",
+        front=(
+            "featuredimage: https://example.org/uploads/tram.webp\ncategoria: Technology\n"
+            'deals: No\ntags:\n  - "#AI #Energy #Transport"\n'
+            "short-description: Three port cities will run night trams\n  on tidal power.\n"
+            "author: Mira Okonjo\n"
+            "mk1: >-\n  <!--StartFragment-->\n\n\n  ### A Trial That Paid\n\n\n  First section.\n\n\n  <!--EndFragment-->\n"
+            "mk2: >-\n  Second section."
+        ),
+        body="<!--StartFragment-->\n\n**At a Glance:**\n\n* one\n* two\n\n- - -\n\nThe body.\n\n<!--EndFragment-->",
+    )
+    content.article(
+        "2025-02-01-robot-ferries.md",
+        title="Robot Ferries Cross the Bay",
+        date="2025-02-01T09:00:00Z",
+        front='categoria: technology\ntags:\n  - "#ai #Boats"',
+    )
+    content.article(
+        "2025-01-15-bank-hours.md",
+        title="Bank Trims Branch Hours",
+        date="2025-01-15T09:00:00Z",
+        front="categoria: Business\ntags: Economy, Banking\ndeals: Yes",
+    )
+    content.article(
+        "2025-01-10-old-news.md",
+        title="Old News Without Category",
+        date="2025-01-10",
+    )
+    content.article(
+        "2025-04-01-secret.md",
+        title="Draft Story",
+        date="2025-04-01T00:00:00Z",
+        front="draft: true\ncategoria: Technology",
+    )
+    content.article(
+        "2031-03-01-bridge.md",
+        title="Bridge Opens",
+        date="2031-03-01T08:00:00.000Z",
+        front="categoria: Travel",
+    )
+    return content
+
+
+def get_html(client: FlaskClient, url: str, status: int = 200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return parse(response.data)
+
+
+def article_links(doc) -> list[str]:
+    return [a.get("href") for a in elements(doc, "a") if (a.get("href") or "").startswith("/news/")]
+
+
+def unique(seq: list[str]) -> list[str]:
+    return list(dict.fromkeys(seq))
+
+
+def test_home_lists_published_articles_newest_first(news: Content, client: FlaskClient) -> None:
+    doc = get_html(client, "/")
+    main = doc.find(".//main")
+    assert unique(article_links(main)) == [
+        "/news/tidal-trams/", "/news/robot-ferries/", "/news/bank-hours/", "/news/old-news/"
+    ]
+
+
+def test_home_leads_with_the_newest_story_and_its_image(news: Content, client: FlaskClient) -> None:
+    doc = get_html(client, "/")
+    lead = [a for a in elements(doc, "article") if "lead" in a.get("class", "")][0]
+    assert "Tidal Trams Run All Night" in text_of(lead)
+    assert elements(lead, "img")[0].get("src") == "https://example.org/uploads/tram.webp"
+
+
+def test_drafts_and_scheduled_articles_are_neither_listed_nor_served(
+    news: Content, client: FlaskClient
+) -> None:
+    links = article_links(get_html(client, "/"))
+    assert "/news/secret/" not in links and "/news/bridge/" not in links
+    assert client.get("/news/secret/").status_code == 404
+    assert client.get("/news/bridge/").status_code == 404
+    assert client.get("/category/travel/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [("/page/2/", 200), ("/page/3/", 200), ("/page/4/", 404), ("/page/0/", 404),
+     ("/page/x/", 404), ("/page/-1/", 404), ("/page/99999999999999999999999/", 404)],
+)
+def test_home_pagination_edges(content: Content, client: FlaskClient, url: str, status: int) -> None:
+    for n in range(45):
+        content.article(f"a{n:03d}.md", title=f"Story {n}", date=day(n))
+    assert client.get(url).status_code == status
+
+
+def test_home_pages_hold_twenty_articles_each(content: Content, client: FlaskClient) -> None:
+    for n in range(45):
+        content.article(f"a{n:03d}.md", title=f"Story {n}", date=day(n))
+    first = unique(article_links(get_html(client, "/").find(".//main")))
+    second = unique(article_links(get_html(client, "/page/2/").find(".//main")))
+    third = unique(article_links(get_html(client, "/page/3/").find(".//main")))
+    assert (len(first), len(second), len(third)) == (20, 20, 5)
+    assert first[0] == "/news/a044/" and third[-1] == "/news/a000/"
+    assert not set(first) & set(second)
+
+
+def test_page_one_redirects_to_the_listing(news: Content, client: FlaskClient) -> None:
+    response = client.get("/page/1/")
+    assert response.status_code in (301, 308)
+    assert response.headers["Location"].endswith("/")
+    assert client.get("/category/technology/page/1/").headers["Location"].endswith(
+        "/category/technology/")
+
+
+def test_article_page_shows_everything_a_reader_needs(news: Content, client: FlaskClient) -> None:
+    doc = get_html(client, "/news/tidal-trams/")
+    story = doc.find(".//main/article")
+    assert [text_of(h) for h in elements(doc, "h1")] == ["Tidal Trams Run All Night"]
+    assert "Three port cities will run night trams on tidal power." in text_of(story)
+    time = elements(story, "time")[0]
+    assert time.get("datetime") == "2025-03-01T07:45:10.118000+00:00"
+    assert text_of(time).startswith("1 March 2025")
+    hrefs = [a.get("href") for a in elements(story, "a")]
+    assert "/category/technology/" in hrefs
+    assert {"/tag/ai/", "/tag/energy/", "/tag/transport/"} <= set(hrefs)
+    image = [i for i in elements(story, "img") if i.get("src", "").endswith("tram.webp")][0]
+    assert image.get("alt") == "Tidal Trams Run All Night"
+    assert "min read" in text_of(story) and "By Mira Okonjo" in text_of(story)
+
+
+def test_article_sections_come_before_the_body(news: Content, client: FlaskClient) -> None:
+    body = get_html(client, "/news/tidal-trams/").find(".//div[@class='story-body']")
+    text = text_of(body)
+    assert text.index("A Trial That Paid") < text.index("First section.") < text.index(
+        "Second section.") < text.index("At a Glance:") < text.index("The body.")
+    assert [h.tag for h in elements(body) if h.tag in ("h2", "h3", "hr", "ul")] == ["h3", "ul", "hr"]
+
+
+def test_article_links_previous_next_and_related(news: Content, client: FlaskClient) -> None:
+    doc = get_html(client, "/news/robot-ferries/")
+    nav = doc.find(".//nav[@class='prev-next']")
+    assert {a.get("rel"): a.get("href") for a in elements(nav, "a")} == {
+        "prev": "/news/bank-hours/", "next": "/news/tidal-trams/"}
+    related = doc.find(".//section[@class='related']")
+    # Shares the AI tag (and the category) with the tram story; the bank story shares nothing.
+    assert unique(article_links(related)) == ["/news/tidal-trams/"]
+
+
+def test_tags_are_case_insensitive_and_keep_the_editors_casing(
+    news: Content, client: FlaskClient
+) -> None:
+    doc = get_html(client, "/tag/ai/")
+    assert text_of(elements(doc, "h1")[0]) == "AI"
+    assert unique(article_links(doc.find(".//main"))) == ["/news/tidal-trams/", "/news/robot-ferries/"]
+    assert client.get("/tag/AI/").headers["Location"].endswith("/tag/ai/")
+
+
+def test_category_page_names_the_category_and_counts(news: Content, client: FlaskClient) -> None:
+    doc = get_html(client, "/category/technology/")
+    assert text_of(elements(doc, "h1")[0]) == "Technology"
+    assert "2 articles" in text_of(doc.find(".//main"))
+    assert client.get("/category/Technology/").status_code == 301
+
+
+def test_comma_string_tags_have_pages(news: Content, client: FlaskClient) -> None:
+    doc = get_html(client, "/tag/banking/")
+    assert unique(article_links(doc.find(".//main"))) == ["/news/bank-hours/"]
+
+
+@pytest.mark.parametrize("url", ["/category/nope/", "/tag/nope/", "/news/nope/",
+                                 "/category/technology/page/2/", "/tag/ai/page/0/"])
+def test_unknown_things_are_404(news: Content, client: FlaskClient, url: str) -> None:
+    assert client.get(url).status_code == 404
+
+
+def test_category_and_tag_indexes_count_articles(news: Content, client: FlaskClient) -> None:
+    cats = {text_of(li) for li in elements(get_html(client, "/categories/"), "li")}
+    assert {"Technology 2 articles", "Business 1 article"} <= cats
+    assert not any(c.startswith("Travel") for c in cats)  # only a scheduled article so far
+    tags = {text_of(li) for li in elements(get_html(client, "/tags/"), "li")}
+    assert {"AI 2 articles", "Boats 1 article", "Economy 1 article"} <= tags
+
+
+def test_deals_page_lists_only_deals(news: Content, client: FlaskClient) -> None:
+    assert unique(article_links(get_html(client, "/deals/").find(".//main"))) == ["/news/bank-hours/"]
+
+
+def test_404_page_helps_the_reader_on(news: Content, client: FlaskClient) -> None:
+    doc = get_html(client, "/news/no-such-story/", status=404)
+    main = doc.find(".//main")
+    assert "/news/tidal-trams/" in article_links(main)
+    assert "/" in [a.get("href") for a in elements(main, "a")]
+
+
+@pytest.mark.parametrize("url", ["/", "/news/tidal-trams/", "/category/technology/", "/tag/ai/",
+                                 "/categories/", "/tags/", "/deals/", "/nope/"])
+def test_pages_are_semantic_with_one_h1(news: Content, client: FlaskClient, url: str) -> None:
+    response = client.get(url)
+    doc = parse(response.data)
+    assert len(elements(doc, "h1")) == 1
+    for landmark in ("header", "nav", "main", "footer"):
+        assert elements(doc, landmark), landmark
+    header_links = [a.get("href") for a in elements(doc.find(".//header"), "a")]
+    assert "/category/technology/" in header_links and "/category/business/" in header_links
+
+
+def test_head_works_and_other_methods_are_refused(news: Content, client: FlaskClient) -> None:
+    head = client.head("/news/tidal-trams/")
+    assert head.status_code == 200 and head.data == b""
+    post = client.post("/news/tidal-trams/")
+    assert post.status_code == 405
+    assert "GET" in post.headers["Allow"]
+
+
+def test_slug_clash_keeps_both_articles_reachable(
+    content: Content, make_app, caplog: pytest.LogCaptureFixture
+) -> None:
+    content.article("2025-01-01-harbour.md", title="First Harbour", date="2025-01-01T00:00:00Z")
+    content.article("2025-02-01-harbour.md", title="Second Harbour", date="2025-02-01T00:00:00Z")
+    content.article("other.md", title="Third", date="2025-03-01T00:00:00Z", front="slug: harbour")
+    client = make_app().test_client()
+    titles = {url: text_of(elements(get_html(client, url), "h1")[0])
+              for url in ("/news/harbour/", "/news/harbour-2/", "/news/harbour-3/")}
+    assert titles == {"/news/harbour/": "First Harbour", "/news/harbour-2/": "Second Harbour",
+                      "/news/harbour-3/": "Third"}
+    assert "slug clash" in caplog.text and "2025-02-01-harbour.md" in caplog.text
+
+
+def test_empty_content_folder_serves_an_empty_home(client: FlaskClient) -> None:
+    doc = get_html(client, "/")
+    assert "No articles yet" in text_of(doc.find(".//main"))
+
+
+def test_title_with_html_is_shown_as_text(content: Content, app: Flask) -> None:
+    content.article("x.md", title='"<b>Bold</b> claims & more"')
+    doc = get_html(app.test_client(), "/news/x/")
+    h1 = elements(doc, "h1")[0]
+    assert text_of(h1) == "<b>Bold</b> claims & more" and not elements(h1, "b")
