@@ -8,12 +8,43 @@ from collections.abc import Iterator
 import html5lib
 
 URL_ATTRIBUTES = frozenset(
-    {"href", "src", "action", "formaction", "data", "poster", "background", "xlink:href",
-     "srcset", "ping", "cite", "longdesc", "lowsrc", "dynsrc", "codebase", "srcdoc"}
+    {
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "data",
+        "poster",
+        "background",
+        "xlink:href",
+        "srcset",
+        "ping",
+        "cite",
+        "longdesc",
+        "lowsrc",
+        "dynsrc",
+        "codebase",
+        "srcdoc",
+    }
 )
 EXECUTABLE_ELEMENTS = frozenset(
-    {"script", "object", "embed", "applet", "base", "meta", "form", "frame", "frameset", "svg",
-     "math", "style", "link", "template", "noscript"}
+    {
+        "script",
+        "object",
+        "embed",
+        "applet",
+        "base",
+        "meta",
+        "form",
+        "frame",
+        "frameset",
+        "svg",
+        "math",
+        "style",
+        "link",
+        "template",
+        "noscript",
+    }
 )
 
 

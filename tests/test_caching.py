@@ -13,21 +13,34 @@ from flask.testing import FlaskClient
 import blog.views
 from tests.conftest import FIXED_NOW, Content
 
-PAGES = ["/", "/news/story/", "/category/business/", "/tag/economy/", "/categories/", "/tags/",
-         "/deals/"]
+PAGES = [
+    "/",
+    "/news/story/",
+    "/category/business/",
+    "/tag/economy/",
+    "/categories/",
+    "/tags/",
+    "/deals/",
+]
 
 
 @pytest.fixture
 def story(content: Content) -> Content:
     content.article(
-        "2025-01-01-story.md", title="Story", date="2025-01-01T09:00:00Z",
-        front='categoria: Business\ntags:\n  - "#Economy"\ndeals: Yes\nupdated: 2025-01-02T10:30:00Z',
+        "2025-01-01-story.md",
+        title="Story",
+        date="2025-01-01T09:00:00Z",
+        front=(
+            'categoria: Business\ntags:\n  - "#Economy"\ndeals: Yes\nupdated: 2025-01-02T10:30:00Z'
+        ),
     )
     return content
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_every_page_has_validators_and_a_lifetime(story: Content, client: FlaskClient, url: str) -> None:
+def test_every_page_has_validators_and_a_lifetime(
+    story: Content, client: FlaskClient, url: str
+) -> None:
     response = client.get(url)
     assert response.status_code == 200
     assert response.headers["ETag"].startswith('"')
@@ -45,7 +58,9 @@ def test_matching_etag_gets_304(story: Content, client: FlaskClient, url: str) -
 
 def test_matching_last_modified_gets_304(story: Content, client: FlaskClient) -> None:
     last_modified = client.get("/news/story/").headers["Last-Modified"]
-    assert client.get("/news/story/", headers={"If-Modified-Since": last_modified}).status_code == 304
+    assert (
+        client.get("/news/story/", headers={"If-Modified-Since": last_modified}).status_code == 304
+    )
     older = "Wed, 01 Jan 2025 00:00:00 GMT"
     assert client.get("/news/story/", headers={"If-Modified-Since": older}).status_code == 200
 
@@ -57,8 +72,12 @@ def test_stale_etag_gets_the_page(story: Content, client: FlaskClient) -> None:
 
 def test_edit_changes_etag_and_page(story: Content, client: FlaskClient) -> None:
     first = client.get("/news/story/")
-    story.article("2025-01-01-story.md", title="Story, corrected", date="2025-01-01T09:00:00Z",
-                  front="categoria: Business")
+    story.article(
+        "2025-01-01-story.md",
+        title="Story, corrected",
+        date="2025-01-01T09:00:00Z",
+        front="categoria: Business",
+    )
     second = client.get("/news/story/", headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200
     assert b"Story, corrected" in second.data
@@ -70,8 +89,9 @@ def test_pages_are_rendered_once_per_content_version(
 ) -> None:
     renders: list[str] = []
     real = blog.views.render_template
-    monkeypatch.setattr(blog.views, "render_template",
-                        lambda name, **ctx: renders.append(name) or real(name, **ctx))
+    monkeypatch.setattr(
+        blog.views, "render_template", lambda name, **ctx: renders.append(name) or real(name, **ctx)
+    )
     for _ in range(3):
         assert client.get("/news/story/").status_code == 200
     assert renders == ["article.html"]

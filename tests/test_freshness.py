@@ -96,7 +96,9 @@ def test_broken_edit_keeps_last_good_version(
     assert "keeping its last good version" in caplog.text
 
 
-def test_fixing_a_broken_file_publishes_the_fix(content: Content, make_app, watch_mode: str) -> None:
+def test_fixing_a_broken_file_publishes_the_fix(
+    content: Content, make_app, watch_mode: str
+) -> None:
     content.article("story.md", title="One")
     client = make_app().test_client()
     content.write("story.md", b"---\ntitle: \xff\n---\n")
@@ -167,8 +169,9 @@ def test_only_changed_files_are_parsed_again(
     client = make_app().test_client()
     parsed: list[str] = []
     real = blog.content.parse_article
-    monkeypatch.setattr(blog.content, "parse_article",
-                        lambda path, *a: parsed.append(path) or real(path, *a))
+    monkeypatch.setattr(
+        blog.content, "parse_article", lambda path, *a: parsed.append(path) or real(path, *a)
+    )
     content.article("a7.md", title="Story seven, edited")
     assert headline(client, "/news/a7/") == "Story seven, edited"
     assert parsed == ["a7.md"]

@@ -40,8 +40,15 @@ def test_missing_tags_field_means_no_tags() -> None:
 
 @pytest.mark.parametrize(
     ("yaml_deals", "expected"),
-    [("No", False), ("Yes", True), ('"No"', False), ('"Yes"', True), ("yes", True),
-     ("false", False), ("true", True)],
+    [
+        ("No", False),
+        ("Yes", True),
+        ('"No"', False),
+        ('"Yes"', True),
+        ("yes", True),
+        ("false", False),
+        ("true", True),
+    ],
 )
 def test_deals_as_yaml_booleans_or_strings(yaml_deals: str, expected: bool) -> None:
     assert parse(article_text(front=f"deals: {yaml_deals}")).deals is expected
@@ -83,7 +90,11 @@ def test_unreadable_date_is_an_error_with_its_line() -> None:
 
 
 def test_sections_in_order_then_body() -> None:
-    front = 'mk2: >-\n  Second section.\nmk1: >-\n  <!--StartFragment-->\n\n\n  First.\n\n\n  <!--EndFragment-->\nmk3: ""\nmk5:'
+    front = (
+        "mk2: >-\n  Second section.\n"
+        "mk1: >-\n  <!--StartFragment-->\n\n\n  First.\n\n\n  <!--EndFragment-->\n"
+        'mk3: ""\nmk5:'
+    )
     article = parse(article_text(front=front, body="The body."))
     assert article.sections == (
         "<!--StartFragment-->\n\nFirst.\n\n<!--EndFragment-->",
@@ -100,7 +111,10 @@ def test_empty_body_is_allowed() -> None:
 
 def test_folded_section_keeps_paragraphs_and_lists() -> None:
     front = "mk1: >-\n  ### Heading\n\n\n  * one\n\n  * two\n\n\n  Closing line."
-    assert parse(article_text(front=front)).sections[0] == "### Heading\n\n* one\n* two\n\nClosing line."
+    assert (
+        parse(article_text(front=front)).sections[0]
+        == "### Heading\n\n* one\n* two\n\nClosing line."
+    )
 
 
 def test_standfirst_from_folded_short_description() -> None:
@@ -117,8 +131,18 @@ def test_unknown_fields_are_kept_and_ignored() -> None:
 
 def test_missing_optional_fields_are_tolerated() -> None:
     article = parse(article_text())
-    assert (article.category, article.image, article.author, article.updated) == (None, None, None, None)
-    assert (article.standfirst, article.sections, article.aliases, article.draft) == ("", (), (), False)
+    assert (article.category, article.image, article.author, article.updated) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert (article.standfirst, article.sections, article.aliases, article.draft) == (
+        "",
+        (),
+        (),
+        False,
+    )
 
 
 def test_optional_fields_when_present() -> None:
@@ -138,7 +162,10 @@ def test_optional_fields_when_present() -> None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://example.org/app/uploads/2025/06/tram.webp", "https://example.org/app/uploads/2025/06/tram.webp"),
+        (
+            "https://example.org/app/uploads/2025/06/tram.webp",
+            "https://example.org/app/uploads/2025/06/tram.webp",
+        ),
         ("http://example.org/tram.jpg", "http://example.org/tram.jpg"),
         ("/static/images/tram.webp", "/static/images/tram.webp"),
         ('"javascript:alert(1)"', None),
@@ -172,8 +199,13 @@ def test_slug_from_file_name_or_front_matter(path: str, front: str, slug: str) -
 
 @pytest.mark.parametrize(
     ("text", "slug"),
-    [("AI", "ai"), ("Food & Drink", "food-drink"), ("Café Culture", "cafe-culture"),
-     ("Kestrel_Rovers", "kestrel-rovers"), ("東京", "東京")],
+    [
+        ("AI", "ai"),
+        ("Food & Drink", "food-drink"),
+        ("Café Culture", "cafe-culture"),
+        ("Kestrel_Rovers", "kestrel-rovers"),
+        ("東京", "東京"),
+    ],
 )
 def test_slugify(text: str, slug: str) -> None:
     assert slugify(text) == slug
@@ -187,7 +219,10 @@ def test_byte_order_mark_and_crlf_are_read() -> None:
     text = article_text(front="categoria: Sport  \ndeals: No", body="Line one.  \n\nLine two.")
     article = parse(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
     assert (article.title, article.category, article.deals) == (
-        "Harbour Cities Turn to Tidal Power", "Sport", False)
+        "Harbour Cities Turn to Tidal Power",
+        "Sport",
+        False,
+    )
     assert "\r" not in article.body
 
 
@@ -223,7 +258,7 @@ def test_no_front_matter_is_an_error() -> None:
 
 def test_reading_time_counts_words_not_markup() -> None:
     words = " ".join(["word"] * 660)
-    assert parse(article_text(body=f"<p dir=\"ltr\">{words}</p>")).reading_minutes == 3
+    assert parse(article_text(body=f'<p dir="ltr">{words}</p>')).reading_minutes == 3
 
 
 def test_scheduled_and_draft_articles_are_not_published() -> None:

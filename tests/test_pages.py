@@ -27,10 +27,14 @@ def news(content: Content) -> Content:
             'deals: No\ntags:\n  - "#AI #Energy #Transport"\n'
             "short-description: Three port cities will run night trams\n  on tidal power.\n"
             "author: Mira Okonjo\n"
-            "mk1: >-\n  <!--StartFragment-->\n\n\n  ### A Trial That Paid\n\n\n  First section.\n\n\n  <!--EndFragment-->\n"
+            "mk1: >-\n  <!--StartFragment-->\n\n\n  ### A Trial That Paid\n\n\n"
+            "  First section.\n\n\n  <!--EndFragment-->\n"
             "mk2: >-\n  Second section."
         ),
-        body="<!--StartFragment-->\n\n**At a Glance:**\n\n* one\n* two\n\n- - -\n\nThe body.\n\n<!--EndFragment-->",
+        body=(
+            "<!--StartFragment-->\n\n**At a Glance:**\n\n* one\n* two\n\n- - -\n\n"
+            "The body.\n\n<!--EndFragment-->"
+        ),
     )
     content.article(
         "2025-02-01-robot-ferries.md",
@@ -82,7 +86,10 @@ def test_home_lists_published_articles_newest_first(news: Content, client: Flask
     doc = get_html(client, "/")
     main = doc.find(".//main")
     assert unique(article_links(main)) == [
-        "/news/tidal-trams/", "/news/robot-ferries/", "/news/bank-hours/", "/news/old-news/"
+        "/news/tidal-trams/",
+        "/news/robot-ferries/",
+        "/news/bank-hours/",
+        "/news/old-news/",
     ]
 
 
@@ -105,10 +112,19 @@ def test_drafts_and_scheduled_articles_are_neither_listed_nor_served(
 
 @pytest.mark.parametrize(
     ("url", "status"),
-    [("/page/2/", 200), ("/page/3/", 200), ("/page/4/", 404), ("/page/0/", 404),
-     ("/page/x/", 404), ("/page/-1/", 404), ("/page/99999999999999999999999/", 404)],
+    [
+        ("/page/2/", 200),
+        ("/page/3/", 200),
+        ("/page/4/", 404),
+        ("/page/0/", 404),
+        ("/page/x/", 404),
+        ("/page/-1/", 404),
+        ("/page/99999999999999999999999/", 404),
+    ],
 )
-def test_home_pagination_edges(content: Content, client: FlaskClient, url: str, status: int) -> None:
+def test_home_pagination_edges(
+    content: Content, client: FlaskClient, url: str, status: int
+) -> None:
     for n in range(45):
         content.article(f"a{n:03d}.md", title=f"Story {n}", date=day(n))
     assert client.get(url).status_code == status
@@ -129,8 +145,11 @@ def test_page_one_redirects_to_the_listing(news: Content, client: FlaskClient) -
     response = client.get("/page/1/")
     assert response.status_code in (301, 308)
     assert response.headers["Location"].endswith("/")
-    assert client.get("/category/technology/page/1/").headers["Location"].endswith(
-        "/category/technology/")
+    assert (
+        client.get("/category/technology/page/1/")
+        .headers["Location"]
+        .endswith("/category/technology/")
+    )
 
 
 def test_article_page_shows_everything_a_reader_needs(news: Content, client: FlaskClient) -> None:
@@ -152,16 +171,27 @@ def test_article_page_shows_everything_a_reader_needs(news: Content, client: Fla
 def test_article_sections_come_before_the_body(news: Content, client: FlaskClient) -> None:
     body = get_html(client, "/news/tidal-trams/").find(".//div[@class='story-body']")
     text = text_of(body)
-    assert text.index("A Trial That Paid") < text.index("First section.") < text.index(
-        "Second section.") < text.index("At a Glance:") < text.index("The body.")
-    assert [h.tag for h in elements(body) if h.tag in ("h2", "h3", "hr", "ul")] == ["h3", "ul", "hr"]
+    assert (
+        text.index("A Trial That Paid")
+        < text.index("First section.")
+        < text.index("Second section.")
+        < text.index("At a Glance:")
+        < text.index("The body.")
+    )
+    assert [h.tag for h in elements(body) if h.tag in ("h2", "h3", "hr", "ul")] == [
+        "h3",
+        "ul",
+        "hr",
+    ]
 
 
 def test_article_links_previous_next_and_related(news: Content, client: FlaskClient) -> None:
     doc = get_html(client, "/news/robot-ferries/")
     nav = doc.find(".//nav[@class='prev-next']")
     assert {a.get("rel"): a.get("href") for a in elements(nav, "a")} == {
-        "prev": "/news/bank-hours/", "next": "/news/tidal-trams/"}
+        "prev": "/news/bank-hours/",
+        "next": "/news/tidal-trams/",
+    }
     related = doc.find(".//section[@class='related']")
     # Shares the AI tag (and the category) with the tram story; the bank story shares nothing.
     assert unique(article_links(related)) == ["/news/tidal-trams/"]
@@ -172,7 +202,10 @@ def test_tags_are_case_insensitive_and_keep_the_editors_casing(
 ) -> None:
     doc = get_html(client, "/tag/ai/")
     assert text_of(elements(doc, "h1")[0]) == "AI"
-    assert unique(article_links(doc.find(".//main"))) == ["/news/tidal-trams/", "/news/robot-ferries/"]
+    assert unique(article_links(doc.find(".//main"))) == [
+        "/news/tidal-trams/",
+        "/news/robot-ferries/",
+    ]
     assert client.get("/tag/AI/").headers["Location"].endswith("/tag/ai/")
 
 
@@ -188,8 +221,16 @@ def test_comma_string_tags_have_pages(news: Content, client: FlaskClient) -> Non
     assert unique(article_links(doc.find(".//main"))) == ["/news/bank-hours/"]
 
 
-@pytest.mark.parametrize("url", ["/category/nope/", "/tag/nope/", "/news/nope/",
-                                 "/category/technology/page/2/", "/tag/ai/page/0/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/category/nope/",
+        "/tag/nope/",
+        "/news/nope/",
+        "/category/technology/page/2/",
+        "/tag/ai/page/0/",
+    ],
+)
 def test_unknown_things_are_404(news: Content, client: FlaskClient, url: str) -> None:
     assert client.get(url).status_code == 404
 
@@ -203,7 +244,9 @@ def test_category_and_tag_indexes_count_articles(news: Content, client: FlaskCli
 
 
 def test_deals_page_lists_only_deals(news: Content, client: FlaskClient) -> None:
-    assert unique(article_links(get_html(client, "/deals/").find(".//main"))) == ["/news/bank-hours/"]
+    assert unique(article_links(get_html(client, "/deals/").find(".//main"))) == [
+        "/news/bank-hours/"
+    ]
 
 
 def test_404_page_helps_the_reader_on(news: Content, client: FlaskClient) -> None:
@@ -213,8 +256,19 @@ def test_404_page_helps_the_reader_on(news: Content, client: FlaskClient) -> Non
     assert "/" in [a.get("href") for a in elements(main, "a")]
 
 
-@pytest.mark.parametrize("url", ["/", "/news/tidal-trams/", "/category/technology/", "/tag/ai/",
-                                 "/categories/", "/tags/", "/deals/", "/nope/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/news/tidal-trams/",
+        "/category/technology/",
+        "/tag/ai/",
+        "/categories/",
+        "/tags/",
+        "/deals/",
+        "/nope/",
+    ],
+)
 def test_pages_are_semantic_with_one_h1(news: Content, client: FlaskClient, url: str) -> None:
     response = client.get(url)
     doc = parse(response.data)
@@ -240,10 +294,15 @@ def test_slug_clash_keeps_both_articles_reachable(
     content.article("2025-02-01-harbour.md", title="Second Harbour", date="2025-02-01T00:00:00Z")
     content.article("other.md", title="Third", date="2025-03-01T00:00:00Z", front="slug: harbour")
     client = make_app().test_client()
-    titles = {url: text_of(elements(get_html(client, url), "h1")[0])
-              for url in ("/news/harbour/", "/news/harbour-2/", "/news/harbour-3/")}
-    assert titles == {"/news/harbour/": "First Harbour", "/news/harbour-2/": "Second Harbour",
-                      "/news/harbour-3/": "Third"}
+    titles = {
+        url: text_of(elements(get_html(client, url), "h1")[0])
+        for url in ("/news/harbour/", "/news/harbour-2/", "/news/harbour-3/")
+    }
+    assert titles == {
+        "/news/harbour/": "First Harbour",
+        "/news/harbour-2/": "Second Harbour",
+        "/news/harbour-3/": "Third",
+    }
     assert "slug clash" in caplog.text and "2025-02-01-harbour.md" in caplog.text
 
 

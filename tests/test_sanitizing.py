@@ -20,43 +20,43 @@ VECTORS = [
     "<ScRiPt>alert(1)</sCrIpT>",
     "<script\n>alert(1)</script\n>",
     "<img src=x onerror=alert(1)>",
-    "<img src=\"javascript:alert(1)\">",
+    '<img src="javascript:alert(1)">',
     "<IMG SRC=JaVaScRiPt:alert(1)>",
-    "<img src=\"jav&#x09;ascript:alert(1)\">",
-    "<img src=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)\">",
+    '<img src="jav&#x09;ascript:alert(1)">',
+    '<img src="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">',
     "<svg onload=alert(1)>",
     "<svg><script>alert(1)</script></svg>",
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     "<body onload=alert(1)>",
-    "<div onmouseover=\"alert(1)\">hover</div>",
-    "<a href=\"javascript:alert(1)\">click</a>",
-    "<a href=\"  javascript:alert(1)\">click</a>",
-    "<a href=\"vbscript:msgbox(1)\">click</a>",
-    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">click</a>",
-    "<iframe src=\"javascript:alert(1)\"></iframe>",
-    "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
-    "<iframe src=\"https://evil.example/embed\"></iframe>",
-    "<object data=\"javascript:alert(1)\"></object>",
-    "<embed src=\"javascript:alert(1)\">",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
-    "<base href=\"https://evil.example/\">",
-    "<form action=\"https://evil.example\"><input type=submit></form>",
-    "<button formaction=\"javascript:alert(1)\">go</button>",
+    '<div onmouseover="alert(1)">hover</div>',
+    '<a href="javascript:alert(1)">click</a>',
+    '<a href="  javascript:alert(1)">click</a>',
+    '<a href="vbscript:msgbox(1)">click</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">click</a>',
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<iframe src="https://evil.example/embed"></iframe>',
+    '<object data="javascript:alert(1)"></object>',
+    '<embed src="javascript:alert(1)">',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<base href="https://evil.example/">',
+    '<form action="https://evil.example"><input type=submit></form>',
+    '<button formaction="javascript:alert(1)">go</button>',
     "<style>body{background:url(javascript:alert(1))}</style>",
-    "<p style=\"background:url(javascript:alert(1))\">styled</p>",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
+    '<p style="background:url(javascript:alert(1))">styled</p>',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
     "<template><script>alert(1)</script></template>",
     "<!--><script>alert(1)</script>-->",
     "<details open ontoggle=alert(1)>",
     "<video><source onerror=alert(1)></video>",
-    "<link rel=stylesheet href=\"javascript:alert(1)\">",
+    '<link rel=stylesheet href="javascript:alert(1)">',
     "[click](javascript:alert(1))",
     "[click](JAVASCRIPT:alert(1))",
     "![img](javascript:alert(1))",
     "<javascript:alert(1)>",
     "[ref][x]\n\n[x]: javascript:alert(1)",
-    "<a href=\"&#x6A;avascript:alert(1)\">encoded</a>",
-    "<p dir=\"ltr\" onclick=\"alert(1)\"><span style=\"font-weight:400\">pasted</span></p>",
+    '<a href="&#x6A;avascript:alert(1)">encoded</a>',
+    '<p dir="ltr" onclick="alert(1)"><span style="font-weight:400">pasted</span></p>',
 ]
 
 
@@ -81,13 +81,18 @@ def pages_to_check(client: FlaskClient) -> list[str]:
     home = parse(client.get("/").data)
     urls = {"/", "/tags/", "/categories/", "/deals/", "/news/hostile/", "/nope/"}
     for doc in (home, parse(client.get("/news/hostile/").data)):
-        urls |= {a.get("href") for a in elements(doc, "a")
-                 if (a.get("href") or "").startswith(("/category/", "/tag/"))}
+        urls |= {
+            a.get("href")
+            for a in elements(doc, "a")
+            if (a.get("href") or "").startswith(("/category/", "/tag/"))
+        }
     return sorted(urls)
 
 
 @pytest.mark.parametrize("vector", VECTORS)
-def test_no_vector_survives_in_any_field(content: Content, client: FlaskClient, vector: str) -> None:
+def test_no_vector_survives_in_any_field(
+    content: Content, client: FlaskClient, vector: str
+) -> None:
     content.write("2025-06-02-hostile.md", hostile_article(vector))
     assert client.get("/news/hostile/").status_code == 200
     for url in pages_to_check(client):
@@ -101,10 +106,17 @@ def test_enough_vectors() -> None:
     assert len(VECTORS) >= 30
 
 
-def test_pasted_fragments_comments_and_styles_are_removed(content: Content, client: FlaskClient) -> None:
-    content.article("x.md", body=(
-        "<!--StartFragment-->\n\n<p dir=\"ltr\"><span style=\"font-weight:400\">Kept text</span></p>"
-        "\n\n<!--EndFragment-->"))
+def test_pasted_fragments_comments_and_styles_are_removed(
+    content: Content, client: FlaskClient
+) -> None:
+    content.article(
+        "x.md",
+        body=(
+            '<!--StartFragment-->\n\n<p dir="ltr">'
+            '<span style="font-weight:400">Kept text</span></p>'
+            "\n\n<!--EndFragment-->"
+        ),
+    )
     data = client.get("/news/x/").data.decode()
     assert "StartFragment" not in data and "EndFragment" not in data
     assert "Kept text" in data and "font-weight" not in data
@@ -116,10 +128,16 @@ def test_script_contents_do_not_leak_as_text(content: Content, client: FlaskClie
     assert "leaked" not in data and "After." in data
 
 
-def test_embed_from_allowed_host_is_sandboxed_and_lazy(content: Content, client: FlaskClient) -> None:
-    content.article("x.md", body=(
-        '<iframe src="https://www.youtube.com/embed/abc123" width="560" height="315" '
-        'frameborder="0" allowfullscreen sandbox="allow-top-navigation"></iframe>'))
+def test_embed_from_allowed_host_is_sandboxed_and_lazy(
+    content: Content, client: FlaskClient
+) -> None:
+    content.article(
+        "x.md",
+        body=(
+            '<iframe src="https://www.youtube.com/embed/abc123" width="560" height="315" '
+            'frameborder="0" allowfullscreen sandbox="allow-top-navigation"></iframe>'
+        ),
+    )
     frames = elements(parse(client.get("/news/x/").data), "iframe")
     assert len(frames) == 1
     frame = frames[0]
@@ -128,11 +146,14 @@ def test_embed_from_allowed_host_is_sandboxed_and_lazy(content: Content, client:
     assert frame.get("loading") == "lazy"
 
 
-@pytest.mark.parametrize("src", [
-    "http://www.youtube.com/embed/abc",  # not https
-    "https://evil.example/embed/abc",
-    "https://www.youtube.com.evil.example/embed/abc",
-])
+@pytest.mark.parametrize(
+    "src",
+    [
+        "http://www.youtube.com/embed/abc",  # not https
+        "https://evil.example/embed/abc",
+        "https://www.youtube.com.evil.example/embed/abc",
+    ],
+)
 def test_embed_from_elsewhere_is_dropped(content: Content, client: FlaskClient, src: str) -> None:
     content.article("x.md", body=f'<iframe src="{src}"></iframe>\n\nAfter.')
     assert elements(parse(client.get("/news/x/").data), "iframe") == []
@@ -144,11 +165,19 @@ def test_embed_hosts_are_a_setting(content: Content, make_app) -> None:
     assert len(elements(parse(client.get("/news/x/").data), "iframe")) == 1
 
 
-@pytest.mark.parametrize(("href", "kept"), [
-    ("https://example.org/a", True), ("http://example.org/a", True),
-    ("mailto:desk@example.org", True), ("/news/other/", True), ("#fn:1", True),
-    ("javascript:alert(1)", False), ("ftp://example.org/f", False), ("tel:123", False),
-])
+@pytest.mark.parametrize(
+    ("href", "kept"),
+    [
+        ("https://example.org/a", True),
+        ("http://example.org/a", True),
+        ("mailto:desk@example.org", True),
+        ("/news/other/", True),
+        ("#fn:1", True),
+        ("javascript:alert(1)", False),
+        ("ftp://example.org/f", False),
+        ("tel:123", False),
+    ],
+)
 def test_link_schemes(content: Content, client: FlaskClient, href: str, kept: bool) -> None:
     content.article("x.md", body=f'<a href="{href}">the link</a>')
     body = parse(client.get("/news/x/").data).find(".//div[@class='story-body']")
@@ -156,10 +185,15 @@ def test_link_schemes(content: Content, client: FlaskClient, href: str, kept: bo
     assert (links[0].get("href") == href) is kept
 
 
-@pytest.mark.parametrize(("src", "kept"), [
-    ("https://example.org/a.webp", True), ("/static/images/a.webp", True),
-    ("mailto:x@example.org", False), ("data:image/png;base64,AAAA", False),
-])
+@pytest.mark.parametrize(
+    ("src", "kept"),
+    [
+        ("https://example.org/a.webp", True),
+        ("/static/images/a.webp", True),
+        ("mailto:x@example.org", False),
+        ("data:image/png;base64,AAAA", False),
+    ],
+)
 def test_image_schemes(content: Content, client: FlaskClient, src: str, kept: bool) -> None:
     content.article("x.md", body=f'<img src="{src}" alt="pic">')
     body = parse(client.get("/news/x/").data).find(".//div[@class='story-body']")
@@ -167,20 +201,45 @@ def test_image_schemes(content: Content, client: FlaskClient, src: str, kept: bo
 
 
 def test_allowed_structure_survives(content: Content, client: FlaskClient) -> None:
-    content.article("x.md", body=(
-        "## Sub\n\n> quoted\n\n`code`\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
-        "<figure><img src=\"/static/x.webp\" alt=\"x\"><figcaption>Cap</figcaption></figure>\n\n"
-        "Text[^1] with *em* and **strong**<br>\n\n[^1]: A note."))
+    content.article(
+        "x.md",
+        body=(
+            "## Sub\n\n> quoted\n\n`code`\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+            '<figure><img src="/static/x.webp" alt="x"><figcaption>Cap</figcaption></figure>\n\n'
+            "Text[^1] with *em* and **strong**<br>\n\n[^1]: A note."
+        ),
+    )
     body = parse(client.get("/news/x/").data).find(".//div[@class='story-body']")
     tags = {e.tag for e in elements(body)}
-    assert {"h2", "blockquote", "code", "table", "td", "figure", "figcaption", "img", "em",
-            "strong", "br", "sup", "ol"} <= tags
+    assert {
+        "h2",
+        "blockquote",
+        "code",
+        "table",
+        "td",
+        "figure",
+        "figcaption",
+        "img",
+        "em",
+        "strong",
+        "br",
+        "sup",
+        "ol",
+    } <= tags
 
 
-@pytest.mark.parametrize("markup", [
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<a href='javascript:x'>a</a>",
-    "<iframe src='https://a.example'></iframe>", "<p style='x'>s</p>", "<svg></svg>",
-    "<form></form>", "<a href=' JaVa\tScript:x'>a</a>",
-])
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "<a href='javascript:x'>a</a>",
+        "<iframe src='https://a.example'></iframe>",
+        "<p style='x'>s</p>",
+        "<svg></svg>",
+        "<form></form>",
+        "<a href=' JaVa\tScript:x'>a</a>",
+    ],
+)
 def test_the_checker_itself_finds_executable_constructs(markup: str) -> None:
     assert list(executable_constructs(parse(f"<body>{markup}</body>")))
