@@ -112,7 +112,8 @@ class Library:
     @property
     def entries(self) -> dict[str, Entry]:
         """Every file seen, good or broken (a copy: for the editors' commands)."""
-        return dict(self._entries)
+        with self._lock:
+            return dict(self._entries)
 
     def _publication_due(self, current: Index) -> bool:
         return current.next_publication is not None and self.clock() >= current.next_publication

@@ -69,15 +69,27 @@ def render_page(template: str, modified: dt.datetime | None, **context: Any) -> 
 
 
 def newest_change(articles: Sequence[Article]) -> dt.datetime:
+    """When the newest change among these articles happened: a listing's Last-Modified."""
     return max((a.modified for a in articles), default=EPOCH)
 
 
-def _listing(
-    template: str, articles: Sequence[Article], number: int, endpoint: str, **extra: Any
-) -> Response:
-    args = {k: v for k, v in extra.items() if k == "slug"}
-    page = paginate(articles, number, endpoint, **args)
-    return render_page(template, newest_change(page.items), page=page, **extra)
+def _listing(template: str, articles: Sequence[Article], number: int, endpoint: str) -> Response:
+    page = paginate(articles, number, endpoint)
+    return render_page(template, newest_change(page.items), page=page)
+
+
+def _group_listing(kind: str, groups: Mapping[str, Group], slug: str, number: int) -> Response:
+    """A category's or tag's page; other spellings of its slug redirect to the canonical one."""
+    endpoint = f"site.{kind}"
+    group = groups.get(slug)
+    if group is None:
+        canonical = slugify(slug)
+        if canonical not in groups:
+            abort(404)
+        args = {"slug": canonical, **({"number": str(number)} if number > 1 else {})}
+        return redirect(url_for(endpoint, **args), code=301)
+    page = paginate(group.articles, number, endpoint, slug=group.slug)
+    return render_page("group.html", newest_change(page.items), page=page, group=group, kind=kind)
 
 
 # ``…/page/1/`` redirects to the listing's own URL: Werkzeug does it for routes with defaults.
@@ -111,46 +123,18 @@ def article(slug: str) -> Response:
     )
 
 
-def _group(groups: Mapping[str, Group], slug: str, endpoint: str, number: int) -> Group | Response:
-    """The group a URL names; a redirect to its canonical URL; or 404."""
-    group = groups.get(slug)
-    if group is None:
-        canonical = slugify(slug)
-        if canonical in groups:
-            args = {"slug": canonical} if number == 1 else {"slug": canonical, "number": number}
-            return redirect(url_for(endpoint, **args), code=301)
-        abort(404)
-    return group
-
-
 @bp.route("/category/<slug>/", defaults={"number": 1}, endpoint="category")
 @bp.route("/category/<slug>/page/<int:number>/", endpoint="category")
 @cached_page
 def category(slug: str, number: int) -> Response:
-    group = _group(current_index().categories, slug, "site.category", number)
-    if isinstance(group, Response):
-        return group
-    return _listing(
-        "group.html",
-        group.articles,
-        number,
-        "site.category",
-        group=group,
-        kind="category",
-        slug=group.slug,
-    )
+    return _group_listing("category", current_index().categories, slug, number)
 
 
 @bp.route("/tag/<slug>/", defaults={"number": 1}, endpoint="tag")
 @bp.route("/tag/<slug>/page/<int:number>/", endpoint="tag")
 @cached_page
 def tag(slug: str, number: int) -> Response:
-    group = _group(current_index().tags, slug, "site.tag", number)
-    if isinstance(group, Response):
-        return group
-    return _listing(
-        "group.html", group.articles, number, "site.tag", group=group, kind="tag", slug=group.slug
-    )
+    return _group_listing("tag", current_index().tags, slug, number)
 
 
 @bp.route("/deals/", defaults={"number": 1}, endpoint="deals")
