@@ -122,11 +122,37 @@ class _DropFilter(Filter):  # type: ignore[misc]
             if kind == "StartTag" and self._drops(token):
                 dropping, depth = token["name"].lower(), 1
                 continue
-            if kind in ("StartTag", "EndTag", "EmptyTag") and token["name"].lower() == "h1":
-                token = {**token, "name": "h2"}  # the page's own headline is its only h1
             if kind == "EmptyTag" and self._drops(token):
                 continue
             yield token
+
+
+class _HeadingFilter(Filter):  # type: ignore[misc]
+    """Shift headings so the article's highest one is an h2 under the page's only h1.
+
+    Editors start sections at ``###``; readers of an outline (and screen readers) should
+    not find a gap between the headline and the first subheading.
+    """
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        tokens = list(super().__iter__())
+        levels = [int(t["name"][1]) for t in tokens if _heading(t)]
+        shift = min(levels, default=2) - 2
+        for token in tokens:
+            if _heading(token):
+                level = min(6, max(2, int(token["name"][1]) - shift))
+                token = {**token, "name": f"h{level}"}
+            yield token
+
+
+def _heading(token: dict[str, Any]) -> bool:
+    name = token.get("name", "")
+    return (
+        token["type"] in ("StartTag", "EndTag")
+        and len(name) == 2
+        and name[0] == "h"
+        and name[1] in "123456"
+    )
 
 
 class _FinishFilter(Filter):  # type: ignore[misc]
@@ -190,7 +216,7 @@ class Renderer:
                 namespaceHTMLElements=False,
             )
             walk: Callable[[Any], Any] = cleaner.walker
-            cleaner.walker = lambda dom: _DropFilter(walk(dom), self.embed_hosts)
+            cleaner.walker = lambda dom: _HeadingFilter(_DropFilter(walk(dom), self.embed_hosts))
             tools = self._local.tools = (md, cleaner)
         return tools
 

@@ -178,8 +178,9 @@ def test_article_sections_come_before_the_body(news: Content, client: FlaskClien
         < text.index("At a Glance:")
         < text.index("The body.")
     )
+    # The section's ### heading is the article's top level: an h2 under the page's h1.
     assert [h.tag for h in elements(body) if h.tag in ("h2", "h3", "hr", "ul")] == [
-        "h3",
+        "h2",
         "ul",
         "hr",
     ]
