@@ -13,8 +13,8 @@ from typing import Any
 
 from flask import Flask
 
-from .caching import PageCache, get_library
-from .content import Library
+from .caching import PageCache
+from .content import Library, get_library
 from .models import site_timezone
 from .render import Renderer
 

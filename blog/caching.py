@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, make_response, request
 from flask_caching import Cache
 
-from .content import Library
+from .content import get_library
 from .index import Index
 
 log = logging.getLogger(__name__)
@@ -95,12 +95,6 @@ class PageCache:
         if self._failing:
             self._failing = False
             log.warning("response cache is back")
-
-
-def get_library(app: Flask | None = None) -> Library:
-    """The app's content library."""
-    library: Library = (app or current_app).extensions["blog.library"]
-    return library
 
 
 def current_index() -> Index:

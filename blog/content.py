@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import Flask, current_app
 from markupsafe import Markup
 
 from .index import Index, build_index
@@ -26,6 +27,11 @@ from .render import Renderer
 from .watch import Watch
 
 log = logging.getLogger(__name__)
+
+
+def is_article_name(name: str) -> bool:
+    """``*.md``, but not hidden files (editors' swap files, half-written git objects)."""
+    return name.endswith(".md") and not name.startswith(".")
 
 
 def utc_now() -> dt.datetime:
@@ -151,7 +157,7 @@ class Library:
         """Look again at the files the watch named, and only those."""
         changed = False
         for rel in paths:
-            if rel.endswith(".md"):
+            if is_article_name(os.path.basename(rel)):
                 changed |= self._load(rel)
         return changed
 
@@ -168,15 +174,16 @@ class Library:
                     self._report("<root>", f"content folder {self.root} unreadable: {e}")
                 continue
             for item in items:
-                if item.name.startswith("."):
-                    continue
                 rel = os.path.join(folder, item.name) if folder else item.name
                 try:
-                    if item.is_symlink() and not self._inside(item.path):
+                    if item.is_dir(follow_symlinks=False):
+                        if not item.name.startswith("."):  # .git and friends
+                            stack.append(rel)
+                    elif not is_article_name(item.name):
+                        continue
+                    elif item.is_symlink() and not self._inside(item.path):
                         continue  # never read a file outside the content folder
-                    if item.is_dir():
-                        stack.append(rel)
-                    elif item.name.endswith(".md") and item.is_file():
+                    elif item.is_file():
                         yield rel, item.stat()
                 except OSError:
                     continue  # vanished mid-scan: the next scan settles it
@@ -213,6 +220,12 @@ class Library:
         except ArticleError as e:
             return self._keep_last_good(rel, old, Stamp.of(st), source_hash, e)
         self._entries[rel] = Entry(Stamp.of(st), source_hash, article)
+        for problem in article.problems:
+            self._report(
+                f"{rel}:{source_hash}:{problem.field}",
+                f"{rel}:{problem.line}: {problem.field}: {problem.message}",
+                level=logging.WARNING,
+            )
         return True
 
     def _keep_last_good(
@@ -224,11 +237,11 @@ class Library:
         self._report(f"{rel}:{source_hash}", f"{error} ({kept})")
         return True
 
-    def _report(self, key: str, message: str) -> None:
+    def _report(self, key: str, message: str, level: int = logging.ERROR) -> None:
         """Log a content problem once, not on every request that meets it."""
         if key not in self._reported:
             self._reported.add(key)
-            log.error("content: %s", message)
+            log.log(level, "content: %s", message)
 
     def _rebuild(self) -> None:
         articles = {rel: e.article for rel, e in self._entries.items() if e.article is not None}
@@ -239,3 +252,9 @@ class Library:
         live = {a.source_hash for a in articles.values()}
         self._html = {h: html for h, html in self._html.items() if h in live}
         self._index = index
+
+
+def get_library(app: Flask | None = None) -> Library:
+    """The app's content library (one per app, kept in ``app.extensions``)."""
+    library: Library = (app or current_app).extensions["blog.library"]
+    return library

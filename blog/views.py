@@ -19,7 +19,8 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from .caching import cached_page, current_index, get_library, set_freshness
+from .caching import cached_page, current_index, set_freshness
+from .content import get_library
 from .index import EPOCH, Group
 from .models import Article, slugify
 
@@ -162,7 +163,7 @@ def tags() -> Response:
 
 @bp.app_errorhandler(404)
 @bp.app_errorhandler(405)
-def not_found(error: HTTPException) -> Response:
+def error_page(error: HTTPException) -> Response:
     """A helpful error page: what went wrong, the latest articles, the way home."""
     index = current_index()
     response = make_response(

@@ -234,3 +234,30 @@ def test_content_version_is_a_content_hash(content: Content, make_app) -> None:
     assert get_library(make_app()).index().version == first
     content.article("story.md", title="Different")
     assert get_library(make_app()).index().version != first
+
+
+def test_hidden_files_and_folders_are_not_articles(content: Content, make_app) -> None:
+    content.article(".draft-swap.md", title="Swap File")
+    content.article(".git/objects.md", title="Git Internals")
+    client = make_app().test_client()
+    content.article(".later.md", title="Hidden Later")
+    assert client.get("/news/draft-swap/").status_code == 404
+    assert client.get("/news/objects/").status_code == 404
+    assert client.get("/news/later/").status_code == 404
+
+
+def test_symlinked_folder_loop_does_not_hang_the_scan(content: Content, make_app) -> None:
+    content.article("story.md", title="Story")
+    (content.root / "loop").symlink_to(content.root, target_is_directory=True)
+    client = make_app().test_client()
+    assert headline(client, "/news/story/") == "Story"
+
+
+def test_bad_image_url_is_a_logged_warning_not_an_error(
+    content: Content, make_app, caplog: pytest.LogCaptureFixture
+) -> None:
+    content.article("x.md", title="Shown", front="featuredimage: javascript:alert(1)")
+    with caplog.at_level(logging.WARNING, logger="blog"):
+        client = make_app().test_client()
+        assert headline(client, "/news/x/") == "Shown"
+    assert "x.md:4: featuredimage: not an http(s) URL" in caplog.text
