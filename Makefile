@@ -22,6 +22,7 @@ serve: $(VENV)/.installed-serve  ## serve the sample content with gunicorn at ht
 
 test: $(VENV)/.installed-test  ## set up and run every test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, make_response, request
 from flask_caching import Cache
+from werkzeug.wrappers import Response as HTTPResponse
 
 from .content import get_library
 from .index import Index
@@ -120,11 +121,11 @@ def set_freshness(response: Response, index: Index) -> Response:
     return response
 
 
-def cached_page(view: Callable[..., Any]) -> Callable[..., Response]:
+def cached_page(view: Callable[..., Any]) -> Callable[..., HTTPResponse]:
     """Serve a view's 200 responses from the response cache, with validators and 304s."""
 
     @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
+    def wrapper(*args: Any, **kwargs: Any) -> HTTPResponse:
         index = current_index()
         pages: PageCache = current_app.extensions["blog.page_cache"]
         key = pages.key(index, request.path)

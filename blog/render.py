@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import bleach
 import markdown
-from bleach.html5lib_shim import BleachHTMLParser, Filter
+from bleach.html5lib_shim import BleachHTMLParser, Filter  # type: ignore[attr-defined]
 from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset(
@@ -37,7 +37,7 @@ DROP_WITH_CONTENT = frozenset(
 )
 
 MARKDOWN_EXTENSIONS = ["tables", "footnotes", "toc", "sane_lists", "fenced_code"]
-MARKDOWN_CONFIG = {
+MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
     "tables": {"use_align_attribute": True},
     "footnotes": {"BACKLINK_TITLE": "Back to the text"},
     "toc": {"permalink": False},
@@ -215,8 +215,8 @@ class Renderer:
                 consume_entities=False,
                 namespaceHTMLElements=False,
             )
-            walk: Callable[[Any], Any] = cleaner.walker
-            cleaner.walker = lambda dom: _HeadingFilter(_DropFilter(walk(dom), self.embed_hosts))
+            walk: Callable[[Any], Any] = cleaner.walker  # type: ignore[assignment]
+            cleaner.walker = lambda dom: _HeadingFilter(_DropFilter(walk(dom), self.embed_hosts))  # type: ignore[assignment]
             tools = self._local.tools = (md, cleaner)
         return tools
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     make_response,
@@ -18,6 +17,7 @@ from flask import (
     url_for,
 )
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as HTTPResponse
 
 from .caching import cached_page, current_index, set_freshness
 from .content import get_library
@@ -35,7 +35,7 @@ class Page:
     number: int
     count: int
     endpoint: str
-    args: dict[str, str]
+    args: dict[str, Any]
 
     def url(self, number: int) -> str:
         """Page 1 lives at the listing's own URL; the others under ``page/<n>/``."""
@@ -52,7 +52,7 @@ class Page:
         return self.url(self.number + 1) if self.number < self.count else None
 
 
-def paginate(articles: Sequence[Article], number: int, endpoint: str, **args: str) -> Page:
+def paginate(articles: Sequence[Article], number: int, endpoint: str, **args: Any) -> Page:
     """Slice a listing; 404 past the last page (an empty listing still has page 1)."""
     per_page = int(current_app.config["PER_PAGE"])
     count = max(1, -(-len(articles) // per_page))
@@ -62,7 +62,7 @@ def paginate(articles: Sequence[Article], number: int, endpoint: str, **args: st
     return Page(items, number, count, endpoint, args)
 
 
-def render_page(template: str, modified: dt.datetime | None, **context: Any) -> Response:
+def render_page(template: str, modified: dt.datetime | None, **context: Any) -> HTTPResponse:
     """Render a template into a response that knows when its content last changed."""
     response = make_response(render_template(template, **context))
     response.last_modified = modified or EPOCH
@@ -74,12 +74,14 @@ def newest_change(articles: Sequence[Article]) -> dt.datetime:
     return max((a.modified for a in articles), default=EPOCH)
 
 
-def _listing(template: str, articles: Sequence[Article], number: int, endpoint: str) -> Response:
+def _listing(
+    template: str, articles: Sequence[Article], number: int, endpoint: str
+) -> HTTPResponse:
     page = paginate(articles, number, endpoint)
     return render_page(template, newest_change(page.items), page=page)
 
 
-def _group_listing(kind: str, groups: Mapping[str, Group], slug: str, number: int) -> Response:
+def _group_listing(kind: str, groups: Mapping[str, Group], slug: str, number: int) -> HTTPResponse:
     """A category's or tag's page; other spellings of its slug redirect to the canonical one."""
     endpoint = f"site.{kind}"
     group = groups.get(slug)
@@ -87,7 +89,9 @@ def _group_listing(kind: str, groups: Mapping[str, Group], slug: str, number: in
         canonical = slugify(slug)
         if canonical not in groups:
             abort(404)
-        args = {"slug": canonical, **({"number": str(number)} if number > 1 else {})}
+        args: dict[str, Any] = {"slug": canonical}
+        if number > 1:
+            args["number"] = number
         return redirect(url_for(endpoint, **args), code=301)
     page = paginate(group.articles, number, endpoint, slug=group.slug)
     return render_page("group.html", newest_change(page.items), page=page, group=group, kind=kind)
@@ -97,13 +101,13 @@ def _group_listing(kind: str, groups: Mapping[str, Group], slug: str, number: in
 @bp.route("/", defaults={"number": 1}, endpoint="home")
 @bp.route("/page/<int:number>/", endpoint="home")
 @cached_page
-def home(number: int) -> Response:
+def home(number: int) -> HTTPResponse:
     return _listing("home.html", current_index().articles, number, "site.home")
 
 
 @bp.route("/news/<slug>/")
 @cached_page
-def article(slug: str) -> Response:
+def article(slug: str) -> HTTPResponse:
     index = current_index()
     found = index.by_slug.get(slug)
     if found is None:
@@ -127,27 +131,27 @@ def article(slug: str) -> Response:
 @bp.route("/category/<slug>/", defaults={"number": 1}, endpoint="category")
 @bp.route("/category/<slug>/page/<int:number>/", endpoint="category")
 @cached_page
-def category(slug: str, number: int) -> Response:
+def category(slug: str, number: int) -> HTTPResponse:
     return _group_listing("category", current_index().categories, slug, number)
 
 
 @bp.route("/tag/<slug>/", defaults={"number": 1}, endpoint="tag")
 @bp.route("/tag/<slug>/page/<int:number>/", endpoint="tag")
 @cached_page
-def tag(slug: str, number: int) -> Response:
+def tag(slug: str, number: int) -> HTTPResponse:
     return _group_listing("tag", current_index().tags, slug, number)
 
 
 @bp.route("/deals/", defaults={"number": 1}, endpoint="deals")
 @bp.route("/deals/page/<int:number>/", endpoint="deals")
 @cached_page
-def deals(number: int) -> Response:
+def deals(number: int) -> HTTPResponse:
     return _listing("deals.html", current_index().deals, number, "site.deals")
 
 
 @bp.route("/categories/")
 @cached_page
-def categories() -> Response:
+def categories() -> HTTPResponse:
     index = current_index()
     return render_page(
         "groups.html", index.last_modified, groups=index.categories.values(), kind="category"
@@ -156,14 +160,14 @@ def categories() -> Response:
 
 @bp.route("/tags/")
 @cached_page
-def tags() -> Response:
+def tags() -> HTTPResponse:
     index = current_index()
     return render_page("groups.html", index.last_modified, groups=index.tags.values(), kind="tag")
 
 
 @bp.app_errorhandler(404)
 @bp.app_errorhandler(405)
-def error_page(error: HTTPException) -> Response:
+def error_page(error: HTTPException) -> HTTPResponse:
     """A helpful error page: what went wrong, the latest articles, the way home."""
     index = current_index()
     response = make_response(

@@ -317,3 +317,13 @@ def test_title_with_html_is_shown_as_text(content: Content, app: Flask) -> None:
     doc = get_html(app.test_client(), "/news/x/")
     h1 = elements(doc, "h1")[0]
     assert text_of(h1) == "<b>Bold</b> claims & more" and not elements(h1, "b")
+
+
+def test_other_spellings_of_a_tag_keep_the_page_number(
+    content: Content, client: FlaskClient
+) -> None:
+    for n in range(25):
+        content.article(f"a{n:03d}.md", title=f"Story {n}", date=day(n), front="tags: Harbour AI")
+    response = client.get("/tag/Harbour-AI/page/2/")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/tag/harbour-ai/page/2/")
