@@ -94,7 +94,7 @@ def _embed_allowed(src: str, embed_hosts: Collection[str]) -> bool:
     return parts.scheme == "https" and (parts.hostname or "") in embed_hosts
 
 
-class _DropFilter(Filter):  # type: ignore[misc]
+class _DropFilter(Filter):
     """Before sanitizing: drop code-bearing elements whole, and embeds from unknown hosts."""
 
     def __init__(self, source: Any, embed_hosts: Collection[str]) -> None:
@@ -127,7 +127,7 @@ class _DropFilter(Filter):  # type: ignore[misc]
             yield token
 
 
-class _HeadingFilter(Filter):  # type: ignore[misc]
+class _HeadingFilter(Filter):
     """Shift headings so the article's highest one is an h2 under the page's only h1.
 
     Editors start sections at ``###``; readers of an outline (and screen readers) should
@@ -155,7 +155,7 @@ def _heading(token: dict[str, Any]) -> bool:
     )
 
 
-class _FinishFilter(Filter):  # type: ignore[misc]
+class _FinishFilter(Filter):
     """After sanitizing: embeds sandboxed and lazy, images lazy and async."""
 
     FORCED = {

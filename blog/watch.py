@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 try:
     from inotify_simple import INotify, flags
 except ImportError:  # not Linux: the library polls instead
-    INotify = None  # type: ignore[assignment,misc]
+    INotify = None
 
 FILE_EVENTS = ("CLOSE_WRITE", "MOVED_TO", "MOVED_FROM", "DELETE", "CREATE", "ATTRIB")
 RESCAN_EVENTS = ("Q_OVERFLOW", "DELETE_SELF", "MOVE_SELF", "IGNORED", "UNMOUNT")
