@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .caching import PageCache
 from .content import Library, get_library
@@ -26,11 +27,17 @@ DEFAULTS: dict[str, Any] = {
     "SITE_NAME": "The Harbour Courier",
     "SITE_DESCRIPTION": "News from the harbour towns and the wider world.",
     "SITE_LANGUAGE": "en",
+    "SITE_URL": "",
+    "SITE_LOGO": "/static/images/logo.png",
+    "PROXY_FIX": 0,
     "SITE_TIMEZONE": "UTC",
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "CONTENT_CHECK_INTERVAL": 1.0,
     "MAX_ARTICLE_BYTES": 2 * 1024 * 1024,
     "PER_PAGE": 20,
+    "FEED_ITEMS": 50,
+    "FEED_TTL": 15,
+    "SITEMAP_MAX_URLS": 50_000,
     "EMBED_HOSTS": ["www.youtube.com", "www.youtube-nocookie.com", "player.vimeo.com"],
     "HTTP_MAX_AGE": 60,
     "CACHE_TYPE": "SimpleCache",
@@ -50,11 +57,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    # Block tags leave no blank lines behind: smaller pages, readable source.
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env()
     if test_config:
         app.config.from_mapping(test_config)
     _normalise_config(app)
+    if int(app.config["PROXY_FIX"]):
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
     logging.getLogger("blog").setLevel(app.config["LOG_LEVEL"])
 
     library = Library(
@@ -68,9 +83,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["blog.page_cache"] = PageCache(app)
     library.load()
 
-    from . import views
+    from . import discovery, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(discovery.bp)
     return app
 
 

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as HTTPResponse
 
 from .content import get_library
 from .index import Index
+from .urls import site_root
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class StoredPage:
     """What the response cache holds for one URL: the bytes and their validators."""
 
     body: bytes
-    mimetype: str
+    content_type: str
     etag: str
     last_modified: dt.datetime | None
 
@@ -48,13 +49,13 @@ class StoredPage:
         body = response.get_data()
         return cls(
             body=body,
-            mimetype=response.mimetype or "text/html",
+            content_type=response.content_type or "text/html; charset=utf-8",
             etag=hashlib.sha256(body).hexdigest()[:32],
             last_modified=response.last_modified,
         )
 
     def response(self) -> Response:
-        response = Response(self.body, mimetype=self.mimetype)
+        response = Response(self.body, content_type=self.content_type)
         response.set_etag(self.etag)
         response.last_modified = self.last_modified
         return response
@@ -68,8 +69,10 @@ class PageCache:
         self.deploy_id = str(app.config["DEPLOY_ID"])
         self._failing = False
 
-    def key(self, index: Index, path: str) -> str:
-        url = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    def key(self, index: Index, url: str) -> str:
+        """Pages differ by deploy, content version and absolute URL (pages carry absolute
+        links built from the request's host when ``SITE_URL`` is not set)."""
+        url = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()[:32]
         return f"page:{self.deploy_id}:{index.version}:{url}"
 
     def get(self, key: str) -> StoredPage | None:
@@ -128,7 +131,7 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., HTTPResponse]:
     def wrapper(*args: Any, **kwargs: Any) -> HTTPResponse:
         index = current_index()
         pages: PageCache = current_app.extensions["blog.page_cache"]
-        key = pages.key(index, request.path)
+        key = pages.key(index, site_root() + request.path.lstrip("/"))
         page = pages.get(key)
         if page is None:
             response = make_response(view(*args, **kwargs))

@@ -6,10 +6,11 @@ through one bleach allow-list; whatever is not on it is gone before a reader or 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Collection, Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import bleach
 import markdown
@@ -229,3 +230,19 @@ class Renderer:
     def clean(self, html: str) -> Markup:
         """Sanitize HTML that did not come from Markdown."""
         return Markup(self._tools()[1].clean(html).strip())
+
+
+_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+_EMBED = re.compile(r'<iframe\b[^>]*?\bsrc="([^"]*)"[^>]*></iframe>')
+
+
+def feed_html(html: str, base: str) -> Markup:
+    """An article's sanitized HTML as a feed carries it.
+
+    Feeds are read away from the site, where ``/static/x.webp`` and ``#fn:1`` mean nothing,
+    so every link and image is made absolute against ``base``; readers drop embedded frames
+    (and validators flag them), so an embed becomes a link to it. The input is this module's
+    own output, whose attributes are always double-quoted.
+    """
+    linked = _EMBED.sub(r'<p><a href="\1">Watch the embedded video</a></p>', html)
+    return Markup(_URL_ATTRIBUTE.sub(lambda m: f'{m[1]}="{urljoin(base, m[2])}"', linked))

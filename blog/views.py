@@ -19,10 +19,12 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as HTTPResponse
 
+from . import meta
 from .caching import cached_page, current_index, set_freshness
 from .content import get_library
 from .index import EPOCH, Group
 from .models import Article, slugify
+from .urls import external_url
 
 bp = Blueprint("site", __name__)
 
@@ -37,11 +39,17 @@ class Page:
     endpoint: str
     args: dict[str, Any]
 
+    def _values(self, number: int) -> dict[str, Any]:
+        # Page 1 lives at the listing's own URL; the others under ``page/<n>/``.
+        return {**self.args, "number": number} if number > 1 else dict(self.args)
+
     def url(self, number: int) -> str:
-        """Page 1 lives at the listing's own URL; the others under ``page/<n>/``."""
-        if number == 1:
-            return url_for(self.endpoint, **self.args)
-        return url_for(self.endpoint, number=number, **self.args)
+        return url_for(self.endpoint, **self._values(number))
+
+    @property
+    def canonical_url(self) -> str:
+        """This page's absolute URL."""
+        return external_url(self.endpoint, **self._values(self.number))
 
     @property
     def previous_url(self) -> str | None:
@@ -74,27 +82,72 @@ def newest_change(articles: Sequence[Article]) -> dt.datetime:
     return max((a.modified for a in articles), default=EPOCH)
 
 
+def _article_entries(articles: Sequence[Article]) -> list[tuple[str, str]]:
+    return [(a.title, external_url("site.article", slug=a.slug)) for a in articles]
+
+
 def _listing(
-    template: str, articles: Sequence[Article], number: int, endpoint: str
+    template: str,
+    page: Page,
+    title: str,
+    description: str,
+    feeds: Sequence[meta.FeedLink],
+    follow: Sequence[meta.FeedLink] | None = None,
+    **context: Any,
 ) -> HTTPResponse:
-    page = paginate(articles, number, endpoint)
-    return render_page(template, newest_change(page.items), page=page)
+    """A page of articles, with its metadata, its feeds and a visible link to ``follow``."""
+    if page.number > 1:
+        title = f"{title}, page {page.number}"
+    page_meta = meta.listing_meta(
+        title,
+        description,
+        page.canonical_url,
+        _article_entries(page.items),
+        meta.image_url(page.items[0] if page.items else None),
+        feeds,
+    )
+    return render_page(
+        template,
+        newest_change(page.items),
+        page=page,
+        meta=page_meta,
+        follow=feeds if follow is None else follow,
+        **context,
+    )
 
 
 def _group_listing(kind: str, groups: Mapping[str, Group], slug: str, number: int) -> HTTPResponse:
     """A category's or tag's page; other spellings of its slug redirect to the canonical one."""
     endpoint = f"site.{kind}"
-    group = groups.get(slug)
-    if group is None:
-        canonical = slugify(slug)
-        if canonical not in groups:
-            abort(404)
-        args: dict[str, Any] = {"slug": canonical}
-        if number > 1:
-            args["number"] = number
-        return redirect(url_for(endpoint, **args), code=301)
+    group = find_group(groups, slug, endpoint, number)
     page = paginate(group.articles, number, endpoint, slug=group.slug)
-    return render_page("group.html", newest_change(page.items), page=page, group=group, kind=kind)
+    count = f"{group.count} article{'' if group.count == 1 else 's'}"
+    description = f"{count} {'in' if kind == 'category' else 'tagged'} {group.name}."
+    own = meta.group_feeds(kind, group)
+    return _listing(
+        "group.html",
+        page,
+        group.name,
+        description,
+        [*own, *meta.site_feeds()],
+        follow=own,
+        group=group,
+        kind=kind,
+    )
+
+
+def find_group(groups: Mapping[str, Group], slug: str, endpoint: str, number: int = 1) -> Group:
+    """The group a URL names; other spellings redirect to its canonical URL; else 404."""
+    group = groups.get(slug)
+    if group is not None:
+        return group
+    canonical = slugify(slug)
+    if canonical not in groups:
+        abort(404)
+    args: dict[str, Any] = {"slug": canonical}
+    if number > 1:
+        args["number"] = number
+    abort(redirect(url_for(endpoint, **args), code=301))
 
 
 # ``…/page/1/`` redirects to the listing's own URL: Werkzeug does it for routes with defaults.
@@ -102,7 +155,11 @@ def _group_listing(kind: str, groups: Mapping[str, Group], slug: str, number: in
 @bp.route("/page/<int:number>/", endpoint="home")
 @cached_page
 def home(number: int) -> HTTPResponse:
-    return _listing("home.html", current_index().articles, number, "site.home")
+    config = current_app.config
+    page = paginate(current_index().articles, number, "site.home")
+    return _listing(
+        "home.html", page, config["SITE_NAME"], config["SITE_DESCRIPTION"], meta.site_feeds()
+    )
 
 
 @bp.route("/news/<slug>/")
@@ -115,16 +172,19 @@ def article(slug: str) -> HTTPResponse:
             return redirect(url_for("site.article", slug=slugify(slug)), code=301)
         abort(404)
     older, newer = index.neighbours(found)
+    category = index.category_of(found)
+    url = external_url("site.article", slug=found.slug)
     return render_page(
         "article.html",
         found.modified,
         article=found,
         html=get_library().html(found),
-        category=index.category_of(found),
+        category=category,
         tags=index.tags_of(found),
         related=index.related(found),
         older=older,
         newer=newer,
+        meta=meta.article_meta(found, url, category),
     )
 
 
@@ -146,23 +206,43 @@ def tag(slug: str, number: int) -> HTTPResponse:
 @bp.route("/deals/page/<int:number>/", endpoint="deals")
 @cached_page
 def deals(number: int) -> HTTPResponse:
-    return _listing("deals.html", current_index().deals, number, "site.deals")
+    page = paginate(current_index().deals, number, "site.deals")
+    description = "Offers and discounts our reporters found worth your time."
+    return _listing("deals.html", page, "Deals", description, meta.deals_feeds())
+
+
+def _group_index(kind: str, groups: Mapping[str, Group]) -> HTTPResponse:
+    title = "Categories" if kind == "category" else "Tags"
+    site = current_app.config["SITE_NAME"]
+    entries = [(g.name, external_url(f"site.{kind}", slug=g.slug)) for g in groups.values()]
+    page_meta = meta.listing_meta(
+        title,
+        f"Every {kind} on {site}, with its number of articles.",
+        external_url(f"site.{'categories' if kind == 'category' else 'tags'}"),
+        entries,
+        meta.image_url(None),
+        meta.site_feeds(),
+    )
+    return render_page(
+        "groups.html",
+        current_index().last_modified,
+        groups=groups.values(),
+        kind=kind,
+        title=title,
+        meta=page_meta,
+    )
 
 
 @bp.route("/categories/")
 @cached_page
 def categories() -> HTTPResponse:
-    index = current_index()
-    return render_page(
-        "groups.html", index.last_modified, groups=index.categories.values(), kind="category"
-    )
+    return _group_index("category", current_index().categories)
 
 
 @bp.route("/tags/")
 @cached_page
 def tags() -> HTTPResponse:
-    index = current_index()
-    return render_page("groups.html", index.last_modified, groups=index.tags.values(), kind="tag")
+    return _group_index("tag", current_index().tags)
 
 
 @bp.app_errorhandler(404)
@@ -170,8 +250,11 @@ def tags() -> HTTPResponse:
 def error_page(error: HTTPException) -> HTTPResponse:
     """A helpful error page: what went wrong, the latest articles, the way home."""
     index = current_index()
+    title = "Page not found" if error.code == 404 else str(error.name)
+    page_meta = meta.PageMeta(title, title, "", meta.image_url(None), robots="noindex")
     response = make_response(
-        render_template("error.html", error=error, latest=index.articles[:5]), error.code
+        render_template("error.html", error=error, latest=index.articles[:5], meta=page_meta),
+        error.code,
     )
     if error.code == 405:
         response.headers["Allow"] = ", ".join(error.valid_methods or ())  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
@@ -61,6 +62,16 @@ def text_of(element: ET.Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
+def _is_json_ld(element: ET.Element) -> bool:
+    if element.tag != "script" or element.get("type") != "application/ld+json":
+        return False
+    try:
+        json.loads(element.text or "")
+    except ValueError:
+        return False
+    return True
+
+
 def _scheme(value: str) -> str:
     cleaned = "".join(c for c in value if c > " ").lower()
     head = cleaned.split("/", 1)[0]
@@ -79,6 +90,8 @@ def executable_constructs(root: ET.Element, allowed_head: bool = True) -> Iterat
         tag = element.tag.split("}")[-1].lower()
         if element in head_elements and tag in ("meta", "link", "title", "head"):
             continue
+        if element in head_elements and _is_json_ld(element):
+            continue  # data, never run: and it must still be one whole JSON document
         if tag in EXECUTABLE_ELEMENTS:
             yield f"<{tag}>"
         if tag == "iframe" and "sandbox" not in element.attrib:

@@ -1,0 +1,235 @@
+"""Feeds, sitemaps and robots.txt: URL → index lookup → feeds.py builder → cached response."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, make_response, render_template
+from werkzeug.wrappers import Response as HTTPResponse
+
+from . import feeds
+from .caching import cached_page, current_index
+from .content import get_library
+from .index import EPOCH, Group
+from .models import Article
+from .render import feed_html
+from .urls import absolute, external_url
+from .views import find_group, newest_change
+
+bp = Blueprint("discovery", __name__)
+
+CONTENT_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+    "xml": "application/xml; charset=utf-8",
+}
+BUILDERS: dict[str, Callable[[feeds.Channel, Sequence[feeds.FeedItem]], bytes]] = {
+    "rss": feeds.rss,
+    "atom": feeds.atom,
+    "json": feeds.json_feed,
+}
+NEWS_SITEMAP_WINDOW = dt.timedelta(hours=48)
+NEWS_SITEMAP_MAX = 1000
+
+
+@lru_cache(maxsize=4096)
+def _static_size(static_folder: str, path: str) -> int:
+    """Bytes of a file under ``static/`` (an enclosure's length); 0 when unknown."""
+    file = Path(static_folder, path)
+    try:
+        inside = file.resolve().is_relative_to(Path(static_folder).resolve())
+        return file.stat().st_size if inside else 0
+    except OSError:
+        return 0
+
+
+def _image(article: Article) -> feeds.Image | None:
+    if not article.image:
+        return None
+    length = 0
+    if article.image.startswith("/static/") and current_app.static_folder:
+        length = _static_size(current_app.static_folder, article.image.removeprefix("/static/"))
+    return feeds.Image(absolute(article.image), length)
+
+
+def _item(article: Article) -> feeds.FeedItem:
+    index = current_index()
+    url = external_url("site.article", slug=article.slug)
+    category = index.category_of(article)
+    return feeds.FeedItem(
+        article=article,
+        url=url,
+        content_html=str(feed_html(get_library().html(article), url)),
+        category=category.name if category else None,
+        image=_image(article),
+    )
+
+
+def _feed(
+    kind: str,
+    articles: Sequence[Article],
+    title: str,
+    home_url: str,
+    self_endpoint: str,
+    **values: str,
+) -> HTTPResponse:
+    """One feed of the newest ``FEED_ITEMS`` articles, in format ``kind``."""
+    config = current_app.config
+    items = [_item(a) for a in articles[: int(config["FEED_ITEMS"])]]
+    channel = feeds.Channel(
+        title=title,
+        description=config["SITE_DESCRIPTION"],
+        home_url=home_url,
+        self_url=external_url(self_endpoint, **values),
+        language=config["SITE_LANGUAGE"],
+        ttl_minutes=int(config["FEED_TTL"]),
+        logo_url=absolute(config["SITE_LOGO"]),
+        icon_url=absolute(config["SITE_LOGO"]),
+        publisher=config["SITE_NAME"],
+    )
+    response = make_response(BUILDERS[kind](channel, items))
+    response.content_type = CONTENT_TYPES[kind]
+    response.last_modified = feeds.updated(items)
+    return response
+
+
+def _site_feed(kind: str) -> HTTPResponse:
+    name = current_app.config["SITE_NAME"]
+    home = external_url("site.home")
+    return _feed(kind, current_index().articles, name, home, f"discovery.site_{kind}")
+
+
+@bp.route("/feed.xml")
+@cached_page
+def site_rss() -> HTTPResponse:
+    return _site_feed("rss")
+
+
+@bp.route("/atom.xml")
+@cached_page
+def site_atom() -> HTTPResponse:
+    return _site_feed("atom")
+
+
+@bp.route("/feed.json")
+@cached_page
+def site_json() -> HTTPResponse:
+    return _site_feed("json")
+
+
+def _group_feed(kind: str, group_kind: str, groups: Mapping[str, Group], slug: str) -> HTTPResponse:
+    """A category's or tag's feed; other spellings of its slug redirect to the canonical one."""
+    group = find_group(groups, slug, f"discovery.{group_kind}_{kind}")
+    title = f"{current_app.config['SITE_NAME']}: {group.name}"
+    home = external_url(f"site.{group_kind}", slug=group.slug)
+    return _feed(
+        kind, group.articles, title, home, f"discovery.{group_kind}_{kind}", slug=group.slug
+    )
+
+
+@bp.route("/category/<slug>/feed.xml")
+@cached_page
+def category_rss(slug: str) -> HTTPResponse:
+    return _group_feed("rss", "category", current_index().categories, slug)
+
+
+@bp.route("/category/<slug>/atom.xml")
+@cached_page
+def category_atom(slug: str) -> HTTPResponse:
+    return _group_feed("atom", "category", current_index().categories, slug)
+
+
+@bp.route("/tag/<slug>/feed.xml")
+@cached_page
+def tag_rss(slug: str) -> HTTPResponse:
+    return _group_feed("rss", "tag", current_index().tags, slug)
+
+
+@bp.route("/tag/<slug>/atom.xml")
+@cached_page
+def tag_atom(slug: str) -> HTTPResponse:
+    return _group_feed("atom", "tag", current_index().tags, slug)
+
+
+@bp.route("/deals/feed.xml")
+@cached_page
+def deals_rss() -> HTTPResponse:
+    title = f"{current_app.config['SITE_NAME']}: Deals"
+    home = external_url("site.deals")
+    return _feed("rss", current_index().deals, title, home, "discovery.deals_rss")
+
+
+def _sitemap_urls() -> list[tuple[str, dt.datetime]]:
+    """Every published page worth crawling, with when it last changed."""
+    index = current_index()
+    urls = [(external_url("site.home"), index.last_modified)]
+    for kind, groups in (("category", index.categories), ("tag", index.tags)):
+        urls += [
+            (external_url(f"site.{kind}", slug=g.slug), newest_change(g.articles))
+            for g in groups.values()
+        ]
+    urls += [(external_url("site.article", slug=a.slug), a.modified) for a in index.articles]
+    return urls
+
+
+def _xml(template: str, modified: dt.datetime, **context: object) -> HTTPResponse:
+    response = make_response(render_template(template, **context))
+    response.content_type = CONTENT_TYPES["xml"]
+    response.last_modified = modified
+    return response
+
+
+@bp.route("/sitemap.xml")
+@cached_page
+def sitemap() -> HTTPResponse:
+    """The sitemap; past ``SITEMAP_MAX_URLS`` URLs, an index of numbered sitemaps."""
+    urls = _sitemap_urls()
+    limit = int(current_app.config["SITEMAP_MAX_URLS"])
+    modified = current_index().last_modified
+    if len(urls) <= limit:
+        return _xml("sitemap.xml", modified, urls=urls)
+    parts = [
+        (external_url("discovery.sitemap_part", number=n + 1), max(m for _, m in chunk))
+        for n, chunk in enumerate(urls[i : i + limit] for i in range(0, len(urls), limit))
+    ]
+    return _xml("sitemap_index.xml", modified, parts=parts)
+
+
+@bp.route("/sitemap-<int:number>.xml")
+@cached_page
+def sitemap_part(number: int) -> HTTPResponse:
+    """One numbered sitemap of the index; 404 when the sitemap fits in one file."""
+    urls = _sitemap_urls()
+    limit = int(current_app.config["SITEMAP_MAX_URLS"])
+    count = math.ceil(len(urls) / limit)
+    if count < 2 or not 1 <= number <= count:
+        abort(404)
+    chunk = urls[(number - 1) * limit : number * limit]
+    return _xml("sitemap.xml", max((m for _, m in chunk), default=EPOCH), urls=chunk)
+
+
+@bp.route("/news-sitemap.xml")
+@cached_page
+def news_sitemap() -> HTTPResponse:
+    """Google News sitemap: articles of the last 48 hours, at most 1,000."""
+    since = get_library().clock() - NEWS_SITEMAP_WINDOW
+    recent = [a for a in current_index().articles[:NEWS_SITEMAP_MAX] if a.date >= since]
+    items = [(external_url("site.article", slug=a.slug), a) for a in recent]
+    return _xml("news_sitemap.xml", newest_change(recent), items=items)
+
+
+@bp.route("/robots.txt")
+@cached_page
+def robots() -> HTTPResponse:
+    """Crawl everything; here are both sitemaps."""
+    sitemaps = [external_url("discovery.sitemap"), external_url("discovery.news_sitemap")]
+    lines = ["User-agent: *", "Allow: /", "", *(f"Sitemap: {url}" for url in sitemaps)]
+    response = make_response("\n".join(lines) + "\n")
+    response.content_type = "text/plain; charset=utf-8"
+    response.last_modified = EPOCH
+    return response

@@ -1,0 +1,191 @@
+"""What a page tells search engines and social networks: canonical URL, Open Graph, Twitter
+card, JSON-LD, and the feeds it can be followed by.
+
+Built in the views (which know the page) and written out by ``base.html``; JSON-LD goes
+through Jinja's ``tojson``, which escapes ``<``, ``>`` and ``&``, so no field can close the
+``<script>`` element that carries it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+
+from .index import Group
+from .models import Article
+from .urls import absolute, external_url
+
+FEED_TYPES = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
+}
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A feed a page can be followed by: for ``<link rel="alternate">`` and the subscribe link."""
+
+    title: str
+    url: str
+    kind: str
+
+    @property
+    def type(self) -> str:
+        return FEED_TYPES[self.kind]
+
+    @property
+    def label(self) -> str:
+        return {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}[self.kind]
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """Everything ``base.html`` writes into ``<head>`` about one page."""
+
+    title: str
+    description: str
+    url: str
+    image: str
+    type: str = "website"
+    published: dt.datetime | None = None
+    modified: dt.datetime | None = None
+    section: str | None = None
+    tags: Sequence[str] = ()
+    feeds: Sequence[FeedLink] = ()
+    json_ld: Sequence[dict[str, Any]] = field(default_factory=tuple)
+    robots: str = "index, follow, max-image-preview:large"
+
+
+def site_feeds() -> list[FeedLink]:
+    name = current_app.config["SITE_NAME"]
+    return [
+        FeedLink(f"{name} (RSS)", external_url("discovery.site_rss"), "rss"),
+        FeedLink(f"{name} (Atom)", external_url("discovery.site_atom"), "atom"),
+        FeedLink(f"{name} (JSON Feed)", external_url("discovery.site_json"), "json"),
+    ]
+
+
+def group_feeds(kind: str, group: Group) -> list[FeedLink]:
+    label = f"{current_app.config['SITE_NAME']}: {group.name}"
+    return [
+        FeedLink(f"{label} (RSS)", external_url(f"discovery.{kind}_rss", slug=group.slug), "rss"),
+        FeedLink(
+            f"{label} (Atom)", external_url(f"discovery.{kind}_atom", slug=group.slug), "atom"
+        ),
+    ]
+
+
+def deals_feeds() -> list[FeedLink]:
+    label = f"{current_app.config['SITE_NAME']}: Deals (RSS)"
+    return [FeedLink(label, external_url("discovery.deals_rss"), "rss")]
+
+
+def _publisher() -> dict[str, Any]:
+    config = current_app.config
+    return {
+        "@type": "NewsMediaOrganization",
+        "name": config["SITE_NAME"],
+        "url": absolute("/"),
+        "logo": {"@type": "ImageObject", "url": absolute(config["SITE_LOGO"])},
+    }
+
+
+def image_url(article: Article | None) -> str:
+    """An absolute image for cards: the article's own, else the site's logo."""
+    if article and article.image:
+        return absolute(article.image)
+    return absolute(current_app.config["SITE_LOGO"])
+
+
+def article_meta(article: Article, url: str, category: Group | None) -> PageMeta:
+    """An article's metadata, with NewsArticle and BreadcrumbList JSON-LD."""
+    news_article: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.standfirst,
+        "image": [image_url(article)],
+        "datePublished": article.date.isoformat(),
+        "dateModified": article.modified.isoformat(),
+        "author": [{"@type": "Person", "name": article.author}]
+        if article.author
+        else [{"@type": "Organization", "name": current_app.config["SITE_NAME"]}],
+        "publisher": _publisher(),
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+        "keywords": list(article.tags),
+        "wordCount": article.word_count,
+    }
+    if category:
+        news_article["articleSection"] = category.name
+    crumbs = [("Home", absolute("/"))]
+    if category:
+        crumbs.append((category.name, external_url("site.category", slug=category.slug)))
+    crumbs.append((article.title, url))
+    return PageMeta(
+        title=article.title,
+        description=article.standfirst or article.title,
+        url=url,
+        image=image_url(article),
+        type="article",
+        published=article.date,
+        modified=article.modified,
+        section=category.name if category else None,
+        tags=article.tags,
+        feeds=site_feeds(),
+        json_ld=(news_article, breadcrumbs(crumbs)),
+    )
+
+
+def breadcrumbs(crumbs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": n, "name": name, "item": url}
+            for n, (name, url) in enumerate(crumbs, start=1)
+        ],
+    }
+
+
+def listing_meta(
+    title: str,
+    description: str,
+    url: str,
+    entries: Sequence[tuple[str, str]],
+    image: str,
+    feeds: Sequence[FeedLink] = (),
+) -> PageMeta:
+    """A listing's metadata: CollectionPage JSON-LD holding an ItemList of (name, URL)."""
+    collection = {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": title,
+        "description": description,
+        "url": url,
+        "isPartOf": {
+            "@type": "WebSite",
+            "name": current_app.config["SITE_NAME"],
+            "url": absolute("/"),
+        },
+        "mainEntity": {
+            "@type": "ItemList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": n, "url": item_url, "name": name}
+                for n, (name, item_url) in enumerate(entries, start=1)
+            ],
+        },
+    }
+    return PageMeta(
+        title=title,
+        description=description,
+        url=url,
+        image=image,
+        feeds=feeds,
+        json_ld=(collection,),
+    )

@@ -1,0 +1,33 @@
+"""Absolute URLs: from ``SITE_URL`` when it is set, otherwise from the request.
+
+Feeds, sitemaps, canonical links and social cards need absolute URLs. Behind a proxy the
+request's own host and scheme are only right when ``PROXY_FIX`` trusts its
+``X-Forwarded-*`` headers; a production site sets ``SITE_URL``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request, url_for
+
+
+def site_root() -> str:
+    """The site's public origin with a trailing slash: ``https://news.example/``.
+
+    Paths from ``url_for`` already carry any mount prefix, so this is the origin only.
+    """
+    configured = str(current_app.config["SITE_URL"])
+    return configured.rstrip("/") + "/" if configured else request.host_url
+
+
+def absolute(path: str) -> str:
+    """A site path (``/news/x/``) as an absolute URL."""
+    return site_root() + path.lstrip("/") if path.startswith("/") else path
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """``url_for`` as an absolute URL on the site's public origin."""
+    if current_app.config["SITE_URL"]:
+        return absolute(url_for(endpoint, _external=False, **values))
+    return url_for(endpoint, _external=True, **values)
