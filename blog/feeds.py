@@ -8,6 +8,7 @@ hand-built XML. A feed's bytes depend only on its items, so its ETag changes onl
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import mimetypes
 from collections.abc import Sequence
@@ -133,7 +134,11 @@ def _entry(feed: FeedGenerator, item: FeedItem, kind: str) -> None:
     entry.link(href=item.url)
     entry.published(article.date)
     entry.updated(article.modified)
-    entry.summary(item.summary)
+    if kind == "rss":
+        # Readers take an RSS description as HTML: escape the standfirst so it stays text.
+        entry.description(html.escape(item.summary, quote=False), isSummary=True)
+    else:
+        entry.summary(item.summary)  # Atom: type="text" by default
     entry.content(item.content_html, type="html")
     if article.author:
         entry.author({"name": article.author})

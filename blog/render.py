@@ -244,5 +244,6 @@ def feed_html(html: str, base: str) -> Markup:
     (and validators flag them), so an embed becomes a link to it. The input is this module's
     own output, whose attributes are always double-quoted.
     """
-    linked = _EMBED.sub(r'<p><a href="\1">Watch the embedded video</a></p>', html)
+    # str(): Markup's own methods would escape the replacement as if it were text.
+    linked = _EMBED.sub(r'<p><a href="\1">Watch the embedded video</a></p>', str(html))
     return Markup(_URL_ATTRIBUTE.sub(lambda m: f'{m[1]}="{urljoin(base, m[2])}"', linked))
