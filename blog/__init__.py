@@ -46,6 +46,10 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_KEY_PREFIX": "courier:",
     "CACHE_REDIS_URL": "redis://127.0.0.1:6379/0",
     "DEPLOY_ID": "",
+    "SECRET_KEY": "",
+    "PREVIEW_HOURS": 72,
+    "WEBHOOK_SECRET": "",
+    "CATEGORIES": [],
     "LOG_LEVEL": "INFO",
 }
 
@@ -83,18 +87,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["blog.page_cache"] = PageCache(app)
     library.load()
 
-    from . import discovery, views
+    from . import cli, discovery, hooks, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(discovery.bp)
+    app.register_blueprint(hooks.bp)
+    app.cli.add_command(cli.content)
     return app
 
 
 def _normalise_config(app: Flask) -> None:
     """Accept the forms an environment variable can take; derive what is left unset."""
-    hosts = app.config["EMBED_HOSTS"]
-    if isinstance(hosts, str):
-        app.config["EMBED_HOSTS"] = [h.strip() for h in hosts.split(",") if h.strip()]
+    for key in ("EMBED_HOSTS", "CATEGORIES"):
+        if isinstance(app.config[key], str):
+            app.config[key] = [item.strip() for item in app.config[key].split(",") if item.strip()]
     if not app.config["DEPLOY_ID"]:
         app.config["DEPLOY_ID"] = _code_fingerprint()
 

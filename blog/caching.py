@@ -117,7 +117,7 @@ def max_age(index: Index, now: dt.datetime) -> int:
     return limit
 
 
-def set_freshness(response: Response, index: Index) -> Response:
+def set_freshness(response: HTTPResponse, index: Index) -> HTTPResponse:
     """``Cache-Control`` for a public response built from ``index``."""
     response.cache_control.public = True
     response.cache_control.max_age = max_age(index, get_library().clock())
@@ -139,7 +139,6 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., HTTPResponse]:
                 return response
             page = StoredPage.of(response)
             pages.set(key, page)
-        response = set_freshness(page.response(), index)
-        return response.make_conditional(request)
+        return set_freshness(page.response(), index).make_conditional(request)
 
     return wrapper

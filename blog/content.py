@@ -15,12 +15,13 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flask import Flask, current_app
 from markupsafe import Markup
 
+from . import git
 from .index import Index, build_index
 from .models import Article, ArticleError, parse_article
 from .render import Renderer
@@ -87,6 +88,7 @@ class Library:
         self._checked_at = -float("inf")
         self._html: dict[str, Markup] = {}
         self._reported: set[str] = set()
+        self._commits: git.CommitTimes | None = None
         self._index = build_index({}, clock())
 
     def index(self) -> Index:
@@ -104,8 +106,15 @@ class Library:
     def load(self) -> Index:
         """Read the whole folder now (at start-up, before any request)."""
         with self._lock:
+            self._commits = git.CommitTimes(self.root) if git.is_checkout(self.root) else None
             self._scan()
             self._rebuild()
+        return self._index
+
+    def refresh(self) -> Index:
+        """Look for changes now, whatever the interval (after a ``git pull``, say)."""
+        with self._lock:
+            self._refresh()
         return self._index
 
     def html(self, article: Article) -> Markup:
@@ -222,9 +231,9 @@ class Library:
         self._entries[rel] = Entry(Stamp.of(st), source_hash, article)
         for problem in article.problems:
             self._report(
-                f"{rel}:{source_hash}:{problem.field}",
+                f"{rel}:{source_hash}:{problem.line}:{problem.field}",
                 f"{rel}:{problem.line}: {problem.field}: {problem.message}",
-                level=logging.WARNING,
+                level=logging.ERROR if problem.severity == "error" else logging.WARNING,
             )
         return True
 
@@ -243,12 +252,23 @@ class Library:
             self._reported.add(key)
             log.log(level, "content: %s", message)
 
+    def _apply_commit_times(self) -> None:
+        """Give each article the time of the last commit that touched its file (one
+        ``git log`` for the whole folder, and only for the commits since the last one)."""
+        times = self._commits.current() if self._commits else {}
+        for rel, entry in self._entries.items():
+            article = entry.article
+            if article is not None and article.committed != times.get(rel):
+                committed = replace(article, committed=times.get(rel))
+                self._entries[rel] = replace(entry, article=committed)
+
     def _rebuild(self) -> None:
+        self._apply_commit_times()
         articles = {rel: e.article for rel, e in self._entries.items() if e.article is not None}
         errors = {rel: e.error for rel, e in self._entries.items() if e.error is not None}
         index = build_index(articles, self.clock(), errors=errors)
-        for clash in index.clashes:
-            self._report("clash:" + clash, f"slug clash: {clash}")
+        for conflict in index.conflicts:
+            self._report(f"conflict:{conflict}", f"conflict: {conflict}")
         live = {a.source_hash for a in articles.values()}
         self._html = {h: html for h, html in self._html.items() if h in live}
         self._index = index

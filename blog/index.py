@@ -12,11 +12,24 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from urllib.parse import urlsplit
 
 from .models import Article, ArticleError, slugify
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 RELATED_CANDIDATES = 200  # newest articles per shared tag or category that compete
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two files, or a file and the site, that want the same URL: the check reports these."""
+
+    path: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -45,8 +58,13 @@ class Index:
     next_publication: dt.datetime | None
     unpublished: Mapping[str, Article] = field(default_factory=dict)
     errors: Mapping[str, ArticleError] = field(default_factory=dict)
-    clashes: tuple[str, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
     positions: Mapping[str, int] = field(default_factory=dict)
+    redirects: Mapping[str, str] = field(default_factory=dict)
+
+    def redirect_for(self, path: str) -> str | None:
+        """The slug of the article an old path (an ``aliases:`` entry) now lives at."""
+        return self.redirects.get(path.rstrip("/") or "/")
 
     @property
     def last_modified(self) -> dt.datetime:
@@ -60,8 +78,10 @@ class Index:
         return tuple(self.tags[slugify(t)] for t in article.tags if slugify(t) in self.tags)
 
     def neighbours(self, article: Article) -> tuple[Article | None, Article | None]:
-        """(older, newer) than the article, in publication order."""
-        i = self.positions[article.slug]
+        """(older, newer) than the article, in publication order (none for a preview)."""
+        i = self.positions.get(article.slug)
+        if i is None:
+            return None, None
         older = self.articles[i + 1] if i + 1 < len(self.articles) else None
         newer = self.articles[i - 1] if i > 0 else None
         return older, newer
@@ -86,14 +106,15 @@ def build_index(
     errors: Mapping[str, ArticleError] | None = None,
 ) -> Index:
     """Index the articles parsed from ``files`` (path → article) as readers see them at ``now``."""
-    articles, clashes = _assign_slugs(files.values())
+    articles, conflicts = _assign_slugs(files.values())
     published = sorted(
         (a for a in articles if a.is_published(now)), key=lambda a: (a.date, a.path), reverse=True
     )
     upcoming = [a.date for a in articles if not a.draft and a.date > now]
+    redirects = _redirects(published, conflicts)
     digest = hashlib.sha256()
     for path in sorted(files):
-        digest.update(f"{path}\0{files[path].source_hash}\n".encode())
+        digest.update(f"{path}\0{files[path].source_hash}\0{files[path].committed}\n".encode())
     digest.update(f"published:{len(published)}".encode())
     return Index(
         version=digest.hexdigest()[:16],
@@ -105,19 +126,20 @@ def build_index(
         next_publication=min(upcoming, default=None),
         unpublished=MappingProxyType({a.slug: a for a in articles if not a.is_published(now)}),
         errors=MappingProxyType(dict(errors or {})),
-        clashes=tuple(clashes),
+        conflicts=tuple(conflicts),
         positions=MappingProxyType({a.slug: i for i, a in enumerate(published)}),
+        redirects=MappingProxyType(redirects),
     )
 
 
-def _assign_slugs(articles: Iterable[Article]) -> tuple[list[Article], list[str]]:
+def _assign_slugs(articles: Iterable[Article]) -> tuple[list[Article], list[Conflict]]:
     """One URL per article: the oldest claimant keeps a slug, later ones get ``-2``, ``-3``…"""
     claims: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
         claims[article.slug].append(article)
     taken = set(claims)
     result: list[Article] = []
-    clashes: list[str] = []
+    clashes: list[Conflict] = []
     for slug in sorted(claims):
         first, *others = sorted(claims[slug], key=lambda a: (a.date, a.path))
         result.append(first)
@@ -126,8 +148,54 @@ def _assign_slugs(articles: Iterable[Article]) -> tuple[list[Article], list[str]
                 n += 1
             taken.add(f"{slug}-{n}")
             result.append(replace(other, slug=f"{slug}-{n}"))
-            clashes.append(f"{other.path} claims '{slug}' of {first.path}; served at '{slug}-{n}'")
+            clashes.append(
+                Conflict(
+                    other.path,
+                    "slug",
+                    f"'{slug}' is also claimed by {first.path}, which is older and keeps it; "
+                    f"this article is served at /news/{slug}-{n}/",
+                )
+            )
     return result, clashes
+
+
+def alias_path(alias: str) -> str:
+    """Where an alias points from: an old path as written, an old URL's path, or a slug."""
+    if "://" in alias:
+        alias = urlsplit(alias).path
+    if alias.startswith("/"):
+        return alias.rstrip("/") or "/"
+    return f"/news/{slugify(alias)}"
+
+
+def _redirects(published: list[Article], conflicts: list[Conflict]) -> dict[str, str]:
+    """Old path → slug for every alias of a published article; live URLs always win."""
+    live = {f"/news/{a.slug}" for a in published}
+    redirects: dict[str, str] = {}
+    for article in sorted(published, key=lambda a: (a.date, a.path)):
+        for alias in article.aliases:
+            path = alias_path(alias)
+            if path in live and path != f"/news/{article.slug}":
+                conflicts.append(
+                    Conflict(
+                        article.path,
+                        "aliases",
+                        f"'{alias}' is a live article's address; "
+                        "it stays that article's and is not redirected",
+                    )
+                )
+            elif redirects.get(path, article.slug) != article.slug:
+                conflicts.append(
+                    Conflict(
+                        article.path,
+                        "aliases",
+                        f"'{alias}' already redirects to "
+                        f"/news/{redirects[path]}/; it keeps doing so",
+                    )
+                )
+            elif path not in live:
+                redirects[path] = article.slug
+    return redirects
 
 
 def _groups(

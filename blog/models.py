@@ -12,14 +12,17 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePosixPath
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
+
+from .quirks import Problem, find_traps
 
 SECTION_KEYS = ("mk1", "mk2", "mk3", "mk4", "mk5")
 KNOWN_KEYS = frozenset(
@@ -44,8 +47,7 @@ WORDS_PER_MINUTE = 220
 
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 _HASHTAG_SPLIT = re.compile(r"[#,]")
-_WORD = re.compile(r"\w+")
-_TOP_LEVEL_KEY = re.compile(r"^([^\s:#'\"-][^:]*):")
+_TOP_LEVEL_KEY = re.compile(r"^([^\s:#'\"-][^:\n]*):", re.MULTILINE)
 _TAG = re.compile(r"<[^>]*>")
 _YAML = YAMLHandler()
 _TRUE_WORDS = frozenset({"yes", "y", "true", "on", "1"})
@@ -61,13 +63,11 @@ class ArticleError(ValueError):
         super().__init__(f"{path}:{line}: {where}{message}")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A warning about a file that still publishes (the check command reports these)."""
+class Section(NamedTuple):
+    """One of the ``mk1``…``mk5`` fields that has text: which one, and its Markdown."""
 
-    line: int
-    field: str
-    message: str
+    key: str
+    markdown: str
 
 
 @dataclass(frozen=True)
@@ -85,11 +85,12 @@ class Article:
     deals: bool = False
     image: str | None = None
     image_alt: str = ""
-    sections: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
     body: str = ""
     draft: bool = False
     author: str | None = None
     updated: dt.datetime | None = None
+    committed: dt.datetime | None = None  # last git commit touching the file, if any
     aliases: tuple[str, ...] = ()
     word_count: int = 0
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -97,8 +98,10 @@ class Article:
 
     @property
     def modified(self) -> dt.datetime:
-        """When the article last changed, as far as readers are told."""
-        return max(self.updated, self.date) if self.updated else self.date
+        """When the article last changed: ``updated:``, else its last commit, never before
+        its publication."""
+        changed = self.updated or self.committed
+        return max(changed, self.date) if changed else self.date
 
     @property
     def reading_minutes(self) -> int:
@@ -108,13 +111,14 @@ class Article:
     @property
     def markdown(self) -> str:
         """Sections in order, then the body: the article's full Markdown source."""
-        return "\n\n".join((*self.sections, self.body))
+        return "\n\n".join((*(s.markdown for s in self.sections), self.body))
 
     def is_published(self, now: dt.datetime) -> bool:
         """Readers see an article once it is not a draft and its time has come."""
         return not self.draft and self.date <= now
 
 
+@lru_cache(maxsize=65536)
 def slugify(text: str) -> str:
     """A URL-safe, lower-case slug; accents dropped, non-Latin letters kept."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -148,12 +152,19 @@ def parse_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
     date = _date(meta.get("date"), tz, fail, "date")
     if date is None:
         raise fail("date", "missing; every article needs a publication date")
-    sections = tuple(s for key in SECTION_KEYS if (s := _section(meta.get(key), fail, key)))
+    if not _has_zone(meta.get("date")):
+        warn("date", f"no time zone; read as {tz} (write 2025-04-11T09:30:00Z)")
+    sections = tuple(
+        Section(key, text) for key in SECTION_KEYS if (text := _section(meta.get(key), fail, key))
+    )
     body = body.strip()
+    if not sections and not body:
+        warn("title", "empty article: no sections (mk1…mk5) and no body")
     image = _image_url(meta.get("featuredimage"))
     if meta.get("featuredimage") and image is None:
         warn("featuredimage", "not an http(s) URL or a site path; the image is left out")
-    markdown_text = "\n\n".join((*sections, body))
+    problems.extend(find_traps(fm_text, first_line, meta))
+    markdown_text = "\n\n".join((*(s.markdown for s in sections), body))
     return Article(
         path=path,
         source_hash=source_hash,
@@ -172,7 +183,7 @@ def parse_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
         author=_text(meta.get("author")) or None,
         updated=_date(meta.get("updated"), tz, fail, "updated"),
         aliases=_strings(meta.get("aliases"), fail, "aliases"),
-        word_count=len(_WORD.findall(_TAG.sub(" ", markdown_text))),
+        word_count=len(_TAG.sub(" ", markdown_text).split()),
         extra=MappingProxyType({k: v for k, v in meta.items() if k not in KNOWN_KEYS}),
         problems=tuple(problems),
     )
@@ -217,10 +228,11 @@ def _split(path: str, text: str) -> tuple[dict[str, Any], str, str, int]:
 def _field_lines(fm_text: str, first_line: int) -> dict[str, int]:
     """Line number in the file of each top-level key, for messages that name a field."""
     lines: dict[str, int] = {}
-    for number, line in enumerate(fm_text.split("\n"), start=first_line):
-        match = _TOP_LEVEL_KEY.match(line)
-        if match:
-            lines.setdefault(match.group(1).strip(), number)
+    number, counted = first_line, 0
+    for match in _TOP_LEVEL_KEY.finditer(fm_text):
+        number += fm_text.count("\n", counted, match.start())
+        counted = match.start()
+        lines.setdefault(match.group(1).strip(), number)
     return lines
 
 
@@ -301,6 +313,17 @@ def _date(value: object, tz: dt.tzinfo, fail: Any, key: str) -> dt.datetime | No
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(dt.UTC)
+
+
+def _has_zone(value: object) -> bool:
+    if isinstance(value, dt.datetime):
+        return value.tzinfo is not None
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip()).tzinfo is not None
+        except ValueError:
+            return True  # unreadable: reported as an error elsewhere
+    return False  # a bare date
 
 
 def _image_url(value: object) -> str | None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import (
@@ -14,12 +15,13 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as HTTPResponse
 
-from . import meta
+from . import meta, preview
 from .caching import cached_page, current_index, set_freshness
 from .content import get_library
 from .index import EPOCH, Group
@@ -162,6 +164,23 @@ def home(number: int) -> HTTPResponse:
     )
 
 
+def _article_page(found: Article, page_meta: meta.PageMeta) -> HTTPResponse:
+    index = current_index()
+    older, newer = index.neighbours(found)
+    return render_page(
+        "article.html",
+        found.modified,
+        article=found,
+        html=get_library().html(found),
+        category=index.category_of(found),
+        tags=index.tags_of(found),
+        related=index.related(found),
+        older=older,
+        newer=newer,
+        meta=page_meta,
+    )
+
+
 @bp.route("/news/<slug>/")
 @cached_page
 def article(slug: str) -> HTTPResponse:
@@ -171,21 +190,27 @@ def article(slug: str) -> HTTPResponse:
         if slugify(slug) in index.by_slug:
             return redirect(url_for("site.article", slug=slugify(slug)), code=301)
         abort(404)
-    older, newer = index.neighbours(found)
-    category = index.category_of(found)
     url = external_url("site.article", slug=found.slug)
-    return render_page(
-        "article.html",
-        found.modified,
-        article=found,
-        html=get_library().html(found),
-        category=category,
-        tags=index.tags_of(found),
-        related=index.related(found),
-        older=older,
-        newer=newer,
-        meta=meta.article_meta(found, url, category),
+    return _article_page(found, meta.article_meta(found, url, index.category_of(found)))
+
+
+@bp.route("/preview/<slug>/")
+def preview_article(slug: str) -> HTTPResponse:
+    """A draft or scheduled article behind a signed, expiring link: private, never cached."""
+    index = current_index()
+    found = index.unpublished.get(slug) or index.by_slug.get(slug)
+    secret = str(current_app.config.get("SECRET_KEY") or "")
+    expires, given = request.args.get("expires", ""), request.args.get("signature", "")
+    if found is None or not preview.is_valid(secret, slug, expires, given, time.time()):
+        abort(404)
+    url = external_url("site.article", slug=found.slug)
+    page_meta = replace(
+        meta.article_meta(found, url, index.category_of(found)), robots="noindex, nofollow"
     )
+    response = _article_page(found, page_meta)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @bp.route("/category/<slug>/", defaults={"number": 1}, endpoint="category")
@@ -248,8 +273,12 @@ def tags() -> HTTPResponse:
 @bp.app_errorhandler(404)
 @bp.app_errorhandler(405)
 def error_page(error: HTTPException) -> HTTPResponse:
-    """A helpful error page: what went wrong, the latest articles, the way home."""
+    """An old address (an article's ``aliases:``) redirects; anything else gets a helpful
+    error page: what went wrong, the latest articles, the way home."""
     index = current_index()
+    moved_to = index.redirect_for(request.path) if error.code == 404 else None
+    if moved_to is not None:
+        return set_freshness(redirect(url_for("site.article", slug=moved_to), code=301), index)
     title = "Page not found" if error.code == 404 else str(error.name)
     page_meta = meta.PageMeta(title, title, "", meta.image_url(None), robots="noindex")
     response = make_response(

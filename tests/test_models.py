@@ -97,8 +97,8 @@ def test_sections_in_order_then_body() -> None:
     )
     article = parse(article_text(front=front, body="The body."))
     assert article.sections == (
-        "<!--StartFragment-->\n\nFirst.\n\n<!--EndFragment-->",
-        "Second section.",
+        ("mk1", "<!--StartFragment-->\n\nFirst.\n\n<!--EndFragment-->"),
+        ("mk2", "Second section."),
     )
     assert article.markdown.endswith("The body.")
     assert article.markdown.index("First.") < article.markdown.index("Second")
@@ -106,13 +106,13 @@ def test_sections_in_order_then_body() -> None:
 
 def test_empty_body_is_allowed() -> None:
     article = parse(article_text(front="mk1: >-\n  Only a section.", body=""))
-    assert (article.body, article.sections) == ("", ("Only a section.",))
+    assert (article.body, article.sections) == ("", (("mk1", "Only a section."),))
 
 
 def test_folded_section_keeps_paragraphs_and_lists() -> None:
     front = "mk1: >-\n  ### Heading\n\n\n  * one\n\n  * two\n\n\n  Closing line."
     assert (
-        parse(article_text(front=front)).sections[0]
+        parse(article_text(front=front)).sections[0].markdown
         == "### Heading\n\n* one\n* two\n\nClosing line."
     )
 

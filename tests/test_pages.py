@@ -304,7 +304,9 @@ def test_slug_clash_keeps_both_articles_reachable(
         "/news/harbour-2/": "Second Harbour",
         "/news/harbour-3/": "Third",
     }
-    assert "slug clash" in caplog.text and "2025-02-01-harbour.md" in caplog.text
+    assert "2025-02-01-harbour.md: slug: 'harbour' is also claimed by 2025-01-01-harbour.md" in (
+        caplog.text
+    )
 
 
 def test_empty_content_folder_serves_an_empty_home(client: FlaskClient) -> None:

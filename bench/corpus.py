@@ -1,0 +1,123 @@
+"""Write N articles in the editors' exact format, deterministic from a seed.
+
+    python bench/corpus.py N DIR [--seed 1]
+
+Realistic sizes (five folded sections and a body, 600-900 words), about eight categories,
+a few hundred tags with skewed (Zipf-like) popularity, dates over several years, every quirk
+of the format now and then, and a few drafts and scheduled articles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+from pathlib import Path
+
+CATEGORIES = [
+    "Technology",
+    "Business",
+    "Science",
+    "Culture",
+    "Sport",
+    "Travel",
+    "Food & Drink",
+    "Politics",
+]
+WORDS = (
+    "harbour council tide ferry market turbine festival station budget season record "
+    "coast data trial report plan vote quay island school bridge weather crew port "
+    "night grid energy museum route league fans shop price deal town river survey "
+    "science team research light water boat rail bus library theatre film music"
+).split()
+SCHEDULE_DAYS = 400
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    words = [rng.choice(WORDS) for _ in range(n)]
+    return " ".join(words).capitalize() + "."
+
+
+def paragraph(rng: random.Random) -> str:
+    return " ".join(sentence(rng, rng.randint(8, 18)) for _ in range(rng.randint(3, 5)))
+
+
+def section(rng: random.Random) -> str:
+    """A folded ``>-`` section as editors write it: blank lines doubled inside the block."""
+    parts = [
+        "<!--StartFragment-->",
+        f"### {sentence(rng, 4)[:-1].title()}",
+        f"**{sentence(rng, 6)}**",
+        paragraph(rng),
+    ]
+    if rng.random() < 0.4:
+        parts.append(
+            "\n\n  ".join(
+                f"* **{rng.choice(WORDS).title()}:** {sentence(rng, 6)}" for _ in range(3)
+            )
+        )
+    parts += [paragraph(rng), "<!--EndFragment-->"]
+    return ">-\n  " + "\n\n\n  ".join(parts)
+
+
+def tag_names(rng: random.Random, count: int) -> list[str]:
+    names = {f"{rng.choice(WORDS).title()}{rng.choice(WORDS).title()}" for _ in range(count * 3)}
+    return sorted(names)[:count]
+
+
+def article(
+    n: int, rng: random.Random, tags: list[str], start: dt.datetime, now: dt.datetime
+) -> tuple[str, str]:
+    date = start + dt.timedelta(seconds=rng.randrange(int((now - start).total_seconds())))
+    extra = ""
+    roll = rng.random()
+    if roll < 0.005:
+        date = now + dt.timedelta(days=rng.randint(1, SCHEDULE_DAYS))  # scheduled
+    elif roll < 0.01:
+        extra += "draft: true\n"
+    chosen = {tags[min(int(rng.paretovariate(1.2)) - 1, len(tags) - 1)] for _ in range(3)}
+    tag_line = " ".join(f"#{t}" for t in sorted(chosen))
+    title = f"{sentence(rng, rng.randint(5, 9))[:-1].title()} ({n})"
+    stamp = date.strftime("%Y-%m-%dT%H:%M:%S.") + f"{date.microsecond // 1000:03d}Z"
+    image = (
+        f"https://images.example.org/uploads/{date:%Y/%m}/img-{n}.webp"
+        if rng.random() < 0.9
+        else "/static/images/placeholder.webp"
+    )
+    deals = "Yes" if rng.random() < 0.05 else "No"
+    body = (
+        "<!--StartFragment-->\n\n**At a Glance:**\n\n"
+        + "\n".join(f"* **{rng.choice(WORDS).title()}:** {sentence(rng, 5)}" for _ in range(3))
+        + f"\n\n- - -\n\n{paragraph(rng)}\n\n<!--EndFragment-->\n"
+    )
+    front = (
+        f"---\ntitle: {json.dumps(title)}\ndate: {stamp}\nfeaturedimage: {image}\n"
+        f'categoria: {rng.choice(CATEGORIES)}\ndeals: {deals}\ntags:\n  - "{tag_line}"\n'
+        f"short-description: {sentence(rng, 14)[:-1]}\n  {sentence(rng, 10)}\n{extra}"
+        + "".join(f"mk{k}: {section(rng)}\n" for k in range(1, 6))
+        + "---\n"
+    )
+    slug = f"{date:%Y-%m-%d}-story-{n}"
+    return f"{slug}.md", front + body
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("count", type=int)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    start = now - dt.timedelta(days=365 * 6)
+    tags = tag_names(rng, 300)
+    args.folder.mkdir(parents=True, exist_ok=True)
+    for n in range(args.count):
+        name, text = article(n, rng, tags, start, now)
+        (args.folder / name).write_text(text, encoding="utf-8")
+    print(f"wrote {args.count} articles to {args.folder}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The editors' check: every problem in the content files, found by the site's own parser.
+
+One finding per problem, ``path:line: severity: field: message``. Errors are what the site
+refuses or gets wrong (the file is not published, or not as written); warnings are what it
+publishes differently from what the editor probably meant; notes are for information.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import asdict, dataclass
+
+from .content import Entry
+from .index import Index
+from .models import Article, slugify
+from .render import removals
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one file, where an editor must look."""
+
+    path: str
+    line: int
+    severity: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.field}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the check holds files to, from the site's settings."""
+
+    categories: Collection[str]
+    embed_hosts: Collection[str]
+    now: dt.datetime
+
+
+def check_entries(
+    entries: dict[str, Entry], index: Index, rules: Rules, texts: dict[str, str]
+) -> list[Finding]:
+    """Findings for the given files (path → entry), in path and line order.
+
+    ``texts`` holds each file's text, used only to point at the line of a field.
+    """
+    findings: list[Finding] = []
+    for path, entry in sorted(entries.items()):
+        if entry.error is not None:
+            error = entry.error
+            findings.append(
+                Finding(path, error.line, "error", error.field or "file", error.message)
+            )
+        elif entry.article is not None:
+            findings += _article_findings(entry.article, rules, texts.get(path, ""))
+    for conflict in index.conflicts:
+        if conflict.path in entries:
+            line = field_line(texts.get(conflict.path, ""), conflict.field)
+            findings.append(Finding(conflict.path, line, "error", conflict.field, conflict.message))
+    order = {s: n for n, s in enumerate(SEVERITIES)}
+    return sorted(findings, key=lambda f: (f.path, f.line, order[f.severity]))
+
+
+def _article_findings(article: Article, rules: Rules, text: str) -> Iterable[Finding]:
+    path = article.path
+    for problem in article.problems:
+        yield Finding(path, problem.line, problem.severity, problem.field, problem.message)
+    allowed = {slugify(c) for c in rules.categories}
+    if allowed and slugify(article.category or "") not in allowed:
+        listed = ", ".join(rules.categories)
+        yield Finding(
+            path,
+            field_line(text, "categoria"),
+            "error",
+            "categoria",
+            f"{article.category or 'missing'!r} is not one of the categories: {listed}",
+        )
+    if article.draft:
+        yield Finding(
+            path, field_line(text, "draft"), "info", "draft", "not published while draft is true"
+        )
+    elif article.date > rules.now:
+        when = article.date.strftime("%Y-%m-%d %H:%M UTC")
+        yield Finding(path, field_line(text, "date"), "info", "date", f"scheduled for {when}")
+    parts = [(s.key, s.markdown) for s in article.sections] + [("body", article.body)]
+    for key, markdown_text in parts:
+        gone = removals(markdown_text, rules.embed_hosts)
+        if gone:
+            line = field_line(text, key) if key != "body" else _body_line(text)
+            yield Finding(path, line, "warning", key, "the sanitizer removes " + "; ".join(gone))
+
+
+def field_line(text: str, field: str) -> int:
+    """The line where a top-level front-matter field starts; 1 when it is not there."""
+    match = re.search(rf"^{re.escape(field)}\s*:", text, flags=re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def _body_line(text: str) -> int:
+    """The first line after the closing '---' of the front matter."""
+    closing = re.search(r"^-{3,}\s*$", text[3:], flags=re.MULTILINE) if text else None
+    return text.count("\n", 0, closing.end() + 3) + 2 if closing else 1
+
+
+def summary(findings: list[Finding], files: int) -> str:
+    counts = {s: sum(f.severity == s for f in findings) for s in SEVERITIES}
+    return (
+        f"{files} file{'s' if files != 1 else ''} checked: {counts['error']} errors, "
+        f"{counts['warning']} warnings, {counts['info']} notes"
+    )

@@ -1,0 +1,255 @@
+"""The editors' commands: ``flask --app app content check|new|list|preview|pull``.
+
+``courier-check`` is the check on its own, for pre-commit hooks and CI jobs in a content
+repository: ``courier-check [--content-dir DIR] [--strict] [--format json] [PATHS…]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+import yaml
+from flask import Flask, current_app, url_for
+from flask.cli import AppGroup
+
+from . import git, preview
+from .check import Finding, Rules, check_entries, summary
+from .content import Entry, Library, get_library
+from .models import slugify
+
+content = AppGroup("content", help="Check, write, list, preview and publish articles.")
+
+
+@content.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check_command(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+    """Check PATHS (files or folders; default: the whole content folder)."""
+    sys.exit(run_check(paths, fmt, strict))
+
+
+def run_check(paths: Sequence[Path], fmt: str = "text", strict: bool = False) -> int:
+    """Print the findings for ``paths``; the exit status: 1 when there are errors."""
+    findings: list[Finding] = []
+    files = 0
+    for library, selected in _libraries_for(paths):
+        entries = library.entries
+        chosen = {rel: entries[rel] for rel in entries if selected is None or rel in selected}
+        missing = (selected or set()) - set(entries)
+        texts = {rel: _read_text(library.root / rel) for rel in chosen}
+        findings += check_entries(chosen, library.index(), _rules(library), texts)
+        findings += [
+            Finding(rel, 1, "error", "file", "not readable as an article")
+            for rel in sorted(missing)
+        ]
+        files += len(chosen) + len(missing)
+    failing = {"error", "warning"} if strict else {"error"}
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {"findings": [f.as_dict() for f in findings], "summary": summary(findings, files)},
+                indent=1,
+            )
+        )
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+        click.echo(summary(findings, files))
+    return 1 if any(f.severity in failing for f in findings) else 0
+
+
+def _libraries_for(paths: Sequence[Path]) -> list[tuple[Library, set[str] | None]]:
+    """The app's library for paths inside its folder; a library of their own for others."""
+    app_library = get_library()
+    if not paths:
+        return [(app_library, None)]
+    groups: dict[Path, tuple[Library, set[str]]] = {}
+    for path in paths:
+        resolved = path.resolve()
+        root = app_library.root.resolve()
+        if not resolved.is_relative_to(root):
+            root = resolved if resolved.is_dir() else resolved.parent
+        if root not in groups:
+            library = app_library if root == app_library.root.resolve() else _library_at(root)
+            groups[root] = (library, set())
+        library, selected = groups[root]
+        if resolved.is_dir():
+            selected |= {rel for rel in library.entries if (root / rel).is_relative_to(resolved)}
+        else:
+            selected.add(resolved.relative_to(root).as_posix())
+    return list(groups.values())
+
+
+def _library_at(root: Path) -> Library:
+    model = get_library()
+    library = Library(
+        root,
+        timezone=model.timezone,
+        check_interval=model.check_interval,
+        max_bytes=model.max_bytes,
+        renderer=model.renderer,
+        clock=model.clock,
+    )
+    library.load()
+    return library
+
+
+def _rules(library: Library) -> Rules:
+    config = current_app.config
+    return Rules(config["CATEGORIES"], config["EMBED_HOSTS"], library.clock())
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError:
+        return ""
+
+
+@click.command("courier-check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--content-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="The content folder (default: the current one).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check_main(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict: bool) -> None:
+    """The check for pre-commit and CI: the same as ``flask content check``."""
+    from . import create_app
+
+    app = create_app({"CONTENT_DIR": str(content_dir.resolve())})
+    with app.app_context():
+        sys.exit(run_check(paths, fmt, strict))
+
+
+def new_article_text(title: str, now: dt.datetime, category: str, tags: str, deals: bool) -> str:
+    """A new article in the editors' exact format: every field present, sections empty."""
+    stamp = (
+        now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    )
+    lines = [
+        "---",
+        f"title: {_scalar(title)}",
+        f"date: {stamp}",
+        'featuredimage: ""',
+        f"categoria: {_scalar(category)}",
+        f"deals: {'Yes' if deals else 'No'}",
+        "tags:",
+        f"  - {json.dumps(tags, ensure_ascii=False)}",
+        'short-description: ""',
+        *(f'mk{n}: ""' for n in range(1, 6)),
+        "---",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _scalar(value: str) -> str:
+    """A YAML scalar as an editor would write it: plain when plain reads back the same."""
+    if value and yaml.safe_load(value) == value and not value.startswith(("'", '"')):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+@content.command("new")
+@click.argument("title")
+@click.option("--category", default="", help="The article's categoria.")
+@click.option("--tags", default="", help='Hashtags, as editors write them: "#AI #Amazon".')
+@click.option("--deals", is_flag=True, help="Mark the article as a deal.")
+def new_command(title: str, category: str, tags: str, deals: bool) -> None:
+    """Write content/YYYY-MM-DD-slug.md for TITLE; never overwrites a file."""
+    library = get_library()
+    slug = slugify(title)
+    if not slug:
+        raise click.ClickException("the title needs at least one letter or digit")
+    now = library.clock()
+    path = library.root / f"{now:%Y-%m-%d}-{slug}.md"
+    try:
+        with path.open("x", encoding="utf-8") as file:
+            file.write(new_article_text(title, now, category, tags, deals))
+    except FileExistsError as e:
+        raise click.ClickException(f"{path} already exists; not overwriting it") from e
+    click.echo(str(path))
+
+
+@content.command("list")
+def list_command() -> None:
+    """Every article with its state: published, draft, scheduled or broken."""
+    library = get_library()
+    index = library.index()
+    now = library.clock()
+    slugs = {a.path: a.slug for a in (*index.articles, *index.unpublished.values())}
+    for rel, entry in sorted(library.entries.items()):
+        click.echo("\t".join(_row(rel, entry, slugs.get(rel, "-"), now)))
+
+
+def _row(rel: str, entry: Entry, slug: str, now: dt.datetime) -> list[str]:
+    article = entry.article
+    if article is None:
+        return ["broken", "-", "-", rel, str(entry.error)]
+    if entry.error is not None:
+        state = "broken (last good version served)"
+    elif article.draft:
+        state = "draft"
+    elif article.date > now:
+        state = "scheduled"
+    else:
+        state = "published"
+    return [state, f"{article.date:%Y-%m-%d %H:%M}", slug, rel, article.title]
+
+
+@content.command("preview")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--hours", type=float, default=None, help="How long the link works.")
+def preview_command(file: Path, hours: float | None) -> None:
+    """Print a signed link to preview FILE (a draft or scheduled article)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    secret = str(app.config.get("SECRET_KEY") or "")
+    if not secret:
+        raise click.ClickException("previews need a secret: set FLASK_SECRET_KEY")
+    library = get_library()
+    index = library.index()
+    rel = _relative(library, file)
+    found = next((a for a in (*index.unpublished.values(), *index.articles) if a.path == rel), None)
+    if found is None:
+        raise click.ClickException(f"{file} is not an article the site can read; run the check")
+    life = hours if hours is not None else float(app.config["PREVIEW_HOURS"])
+    expires = int(time.time() + life * 3600)
+    base = str(app.config["SITE_URL"] or "http://127.0.0.1:8000")
+    with app.test_request_context(base_url=base):
+        click.echo(
+            url_for(
+                "site.preview_article",
+                slug=found.slug,
+                expires=expires,
+                signature=preview.signature(secret, found.slug, expires),
+                _external=True,
+            )
+        )
+
+
+def _relative(library: Library, file: Path) -> str:
+    resolved = file.resolve()
+    root = library.root.resolve()
+    if resolved.is_relative_to(root):
+        return resolved.relative_to(root).as_posix()
+    return file.as_posix()
+
+
+@content.command("pull")
+def pull_command() -> None:
+    """Run ``git pull --ff-only`` in the content folder (what the webhook does)."""
+    result = git.pull(get_library().root)
+    click.echo(result.output)
+    if not result.ok:
+        sys.exit(1)

@@ -1,0 +1,88 @@
+"""Traps in the editors' format that YAML accepts silently, found in the raw front matter.
+
+YAML reads an unquoted ``- #AI #Amazon`` as a comment (the tags vanish), and folds the lines
+of a ``>-`` section into one unless they are separated by blank lines (a list or heading
+becomes part of the paragraph before it). Neither is an error to YAML; both are to an editor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_FOLDED_SECTION = re.compile(r"^(mk[1-5])[ \t]*:[ \t]*>[-+]?[ \t]*$", re.MULTILINE)
+_NEXT_KEY = re.compile(r"^\S", re.MULTILINE)
+# A line of a folded block that starts a list item, a heading or a quote.
+_BLOCK_LINE = re.compile(r"^[ \t]+((?:[*+-]|#{1,6}|\d+[.)]|>)[ \t].*)$", re.MULTILINE)
+_LIST_ITEM = re.compile(r"^(?:[*+-]\s|\d+[.)]\s)")
+# The ``tags:`` key and the indented or dashed lines under it.
+_TAGS_BLOCK = re.compile(r"^tags[ \t]*:([^\n]*)((?:\n[ \t-][^\n]*)*)", re.MULTILINE)
+# ``tags: #AI`` or ``  - #AI #Amazon``: YAML sees a comment.
+_COMMENT_ITEM = re.compile(r"^[ \t]*-[ \t]*#", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something an editor should fix in a file that still publishes."""
+
+    line: int
+    field: str
+    message: str
+    severity: str = "warning"  # "error", "warning" or "info"
+
+
+def find_traps(fm_text: str, first_line: int, meta: Mapping[str, Any]) -> Iterator[Problem]:
+    """Every trap in one file's front matter (``first_line`` is the file line of its text).
+
+    Regular expressions over the whole text, not a loop over its lines: this runs for every
+    file the site or the check reads.
+    """
+    for tags in _TAGS_BLOCK.finditer(fm_text):
+        offsets = [tags.start()] if tags[1].strip().startswith("#") else []
+        offsets += [tags.start(2) + m.start() for m in _COMMENT_ITEM.finditer(tags[2])]
+        for offset in offsets:
+            yield Problem(
+                first_line + fm_text.count("\n", 0, offset),
+                "tags",
+                "unquoted hashtags are a YAML comment, so these tags are lost; "
+                'put them in quotes: - "#AI #Amazon"',
+                "error",
+            )
+    for match in _FOLDED_SECTION.finditer(fm_text):
+        value = meta.get(match[1])
+        if isinstance(value, str):
+            end = _NEXT_KEY.search(fm_text, match.end())
+            lines = fm_text[match.end() : end.start() if end else len(fm_text)]
+            for problem_at, message in _folded_blocks(value, lines):
+                line = first_line + fm_text.count("\n", 0, match.end() + problem_at)
+                yield Problem(line, match[1], message)
+
+
+def _folded_blocks(value: str, block: str) -> Iterator[tuple[int, str]]:
+    """(offset in block, message) for lists and headings YAML's folding joins to the line
+    before them."""
+    for candidate in _BLOCK_LINE.finditer(block):
+        text = candidate[1].rstrip()
+        at = value.find(text)
+        if at <= 0:
+            continue
+        if value[at - 1] != "\n":
+            yield (
+                candidate.start(1),
+                (
+                    "this line is folded into the one before it and loses its meaning; "
+                    "leave a blank line above it"
+                ),
+            )
+        elif _LIST_ITEM.match(text):
+            previous = value[: at - 1].rsplit("\n", 1)[-1].strip()
+            if previous and not _LIST_ITEM.match(previous):
+                yield (
+                    candidate.start(1),
+                    (
+                        "a list straight after a paragraph is read as text; in a folded "
+                        "section leave two blank lines above the list"
+                    ),
+                )
