@@ -211,7 +211,9 @@ def _split(path: str, text: str) -> tuple[dict[str, Any], str, str, int]:
     try:
         meta = _YAML.load(fm_text)
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
+        # Where the broken construct starts (an unclosed bracket, say) says more than where
+        # YAML gave up on it.
+        mark = e.context_mark or e.problem_mark
         line = mark.line + first_line if mark else 1
         column = f", column {mark.column + 1}" if mark else ""
         raise ArticleError(path, line, None, f"YAML syntax error{column}: {e.problem}") from e

@@ -235,7 +235,7 @@ def test_missing_title_is_an_error() -> None:
 def test_yaml_syntax_error_names_the_line() -> None:
     with pytest.raises(ArticleError) as e:
         parse("---\ntitle: Fine\ndate: 2025-01-01\ntags: [unclosed\n---\nBody")
-    assert e.value.line == 5
+    assert e.value.line == 4  # where the unclosed bracket opens
     assert "YAML syntax error" in e.value.message
 
 

@@ -1,0 +1,276 @@
+"""The editors' check: each finding with a file that triggers it and one that does not."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+
+from tests.conftest import Content, article_text
+
+GOOD = article_text(front='categoria: Business\ntags:\n  - "#AI #Amazon"\ndeals: No')
+
+
+def run_check(app: Flask, *args: str):
+    return app.test_cli_runner().invoke(args=["content", "check", *args])
+
+
+def findings(app: Flask) -> list[str]:
+    result = run_check(app)
+    return [line for line in result.output.splitlines() if ": " in line and ".md:" in line]
+
+
+# (what, a file that triggers it, a file that does not, expected line prefix after path)
+CASES = [
+    (
+        "yaml syntax",
+        article_text(front="tags: [unclosed"),
+        GOOD,
+        ":4: error: file: YAML syntax error, column",
+    ),
+    (
+        "not a mapping",
+        "---\n- a\n- b\n---\nBody\n",
+        GOOD,
+        ":2: error: file: front matter is a list, not a mapping",
+    ),
+    (
+        "missing title",
+        "---\ndate: 2025-01-01T00:00:00Z\n---\nBody\n",
+        GOOD,
+        ":1: error: title: missing or empty",
+    ),
+    ("empty title", article_text(title='""'), GOOD, ":2: error: title: missing or empty"),
+    ("missing date", "---\ntitle: T\n---\nBody\n", GOOD, ":1: error: date: missing"),
+    ("unreadable date", article_text(date="next week"), GOOD, ":3: error: date: not a date"),
+    (
+        "zone-less date",
+        article_text(date="2025-06-02 09:00:00"),
+        GOOD,
+        ":3: warning: date: no time zone",
+    ),
+    (
+        "scheduled",
+        article_text(date="2031-01-01T00:00:00Z"),
+        GOOD,
+        ":3: info: date: scheduled for 2031-01-01 00:00 UTC",
+    ),
+    ("draft", article_text(front="draft: true"), GOOD, ":4: info: draft: not published"),
+    (
+        "hashtag comment",
+        article_text(front="tags:\n  - #AI #Amazon"),
+        GOOD,
+        ":5: error: tags: unquoted hashtags are a YAML comment, so these tags are lost; "
+        'put them in quotes: - "#AI #Amazon"',
+    ),
+    (
+        "tags type",
+        article_text(front="tags:\n  one: two"),
+        GOOD,
+        ":4: error: tags: expected a list or a string of hashtags",
+    ),
+    (
+        "deals type",
+        article_text(front="deals: sometimes"),
+        GOOD,
+        ":4: error: deals: expected Yes or No",
+    ),
+    (
+        "image scheme",
+        article_text(front="featuredimage: ftp://example.org/a.jpg"),
+        GOOD,
+        ":4: warning: featuredimage: not an http(s) URL or a site path",
+    ),
+    (
+        "folded list",
+        article_text(front="mk1: >-\n  Intro line.\n\n  * first\n\n  * second"),
+        article_text(front="mk1: >-\n  Intro line.\n\n\n  * first\n\n  * second"),
+        ":7: warning: mk1: a list straight after a paragraph is read as text",
+    ),
+    (
+        "folded heading",
+        article_text(front="mk1: >-\n  Intro line.\n  ### Heading"),
+        article_text(front="mk1: >-\n  Intro line.\n\n\n  ### Heading"),
+        ":6: warning: mk1: this line is folded into the one before it",
+    ),
+    (
+        "sanitizer",
+        article_text(body="Text.\n\n<script>track()</script>\n\n[x](javascript:go())"),
+        article_text(body='<p dir="ltr"><span style="font-weight:400">Pasted.</span></p>'),
+        ":5: warning: body: the sanitizer removes <script> and everything in it; the link "
+        "javascript:go(",
+    ),
+    (
+        "sanitizer in a section",
+        article_text(front='mk2: "<p onclick=\\"x()\\">Hi</p>"'),
+        GOOD,
+        ":4: warning: mk2: the sanitizer removes onclick= on <p>",
+    ),
+    ("empty article", article_text(body=""), GOOD, ":2: warning: title: empty article"),
+]
+
+
+@pytest.mark.parametrize(("what", "bad", "good", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_each_finding_has_a_trigger_and_a_clean_file(
+    content: Content, make_app: Callable[..., Flask], what: str, bad: str, good: str, expected: str
+) -> None:
+    content.write("bad.md", bad)
+    content.write("good.md", good)
+    lines = findings(make_app())
+    assert any(line.startswith("bad.md" + expected) for line in lines), lines
+    assert not [line for line in lines if line.startswith("good.md")], lines
+
+
+def test_not_utf8(content: Content, make_app: Callable[..., Flask]) -> None:
+    content.write("bad.md", article_text().encode("utf-8").replace(b"Harbour", b"Harb\xf6ur"))
+    content.write("good.md", article_text(title="Harbør"))
+    lines = findings(make_app())
+    assert [line for line in lines if line.startswith("bad.md")] == [
+        "bad.md:2: error: file: not UTF-8 (byte 15)"
+    ]
+    assert not [line for line in lines if line.startswith("good.md")]
+
+
+def test_file_over_the_size_limit(content: Content, make_app: Callable[..., Flask]) -> None:
+    content.write("bad.md", article_text(body="x" * 3000))
+    content.write("good.md", GOOD)
+    lines = findings(make_app(MAX_ARTICLE_BYTES=2000))
+    assert any(
+        line.startswith("bad.md:1: error: file: file is") and "over the 2000 limit" in line
+        for line in lines
+    )
+    assert not [line for line in lines if line.startswith("good.md")]
+
+
+def test_category_must_be_listed_when_categories_are_set(
+    content: Content, make_app: Callable[..., Flask]
+) -> None:
+    content.write("bad.md", article_text(front="categoria: Gossip"))
+    content.write("good.md", article_text(front="categoria: food & drink"))
+    lines = findings(make_app(CATEGORIES=["Business", "Food & Drink"]))
+    assert lines == [
+        "bad.md:4: error: categoria: 'Gossip' is not one of the categories: Business, Food & Drink"
+    ]
+    assert findings(make_app()) == []  # no list: any category
+
+
+def test_two_files_claiming_one_slug(content: Content, make_app: Callable[..., Flask]) -> None:
+    content.write("2025-01-01-harbour.md", article_text(date="2025-01-01T00:00:00Z"))
+    content.write(
+        "2025-02-01-other.md", article_text(date="2025-02-01T00:00:00Z", front="slug: harbour")
+    )
+    content.write("2025-03-01-fine.md", article_text(date="2025-03-01T00:00:00Z"))
+    lines = findings(make_app())
+    assert lines == [
+        "2025-02-01-other.md:4: error: slug: 'harbour' is also claimed by "
+        "2025-01-01-harbour.md, which is older and keeps it; this article is "
+        "served at /news/harbour-2/"
+    ]
+
+
+def test_alias_that_shadows_a_live_article(
+    content: Content, make_app: Callable[..., Flask]
+) -> None:
+    content.write("live.md", article_text(title="Live"))
+    content.write("mover.md", article_text(front="aliases:\n  - live\n  - /old/mover/"))
+    lines = findings(make_app())
+    assert lines == [
+        "mover.md:4: error: aliases: 'live' is a live article's address; it stays "
+        "that article's and is not redirected"
+    ]
+
+
+def test_exit_status_and_summary(content: Content, make_app: Callable[..., Flask]) -> None:
+    content.write("good.md", GOOD)
+    app = make_app()
+    clean = run_check(app)
+    assert clean.exit_code == 0
+    assert clean.output.splitlines()[-1] == "1 file checked: 0 errors, 0 warnings, 0 notes"
+    content.write("warn.md", article_text(date="2025-06-02 09:00:00"))
+    assert run_check(make_app()).exit_code == 0
+    assert run_check(make_app(), "--strict").exit_code == 1
+    content.write("bad.md", "---\ntitle: [\n---\n")
+    failing = run_check(make_app())
+    assert failing.exit_code == 1
+    assert failing.output.splitlines()[-1] == "3 files checked: 1 errors, 1 warnings, 0 notes"
+
+
+def test_json_format(content: Content, make_app: Callable[..., Flask]) -> None:
+    content.write("bad.md", article_text(front="tags:\n  - #AI"))
+    result = run_check(make_app(), "--format", "json")
+    report = json.loads(result.output)
+    assert report["findings"] == [
+        {
+            "path": "bad.md",
+            "line": 5,
+            "severity": "error",
+            "field": "tags",
+            "message": report["findings"][0]["message"],
+        }
+    ]
+    assert report["summary"] == "1 file checked: 1 errors, 0 warnings, 0 notes"
+    assert result.exit_code == 1
+
+
+def test_check_given_paths_only(content: Content, make_app: Callable[..., Flask], tmp_path) -> None:
+    content.write("bad.md", "---\ntitle: [\n---\n")
+    good = content.write("sub/good.md", GOOD)
+    app = make_app()
+    assert run_check(app, str(good)).exit_code == 0
+    assert run_check(app, str(content.root / "sub")).exit_code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "x.md").write_text("no front matter")
+    result = run_check(app, str(elsewhere / "x.md"))
+    assert result.exit_code == 1
+    assert "x.md:1: error: file: no front matter" in result.output
+
+
+def test_check_and_site_agree_on_the_sample_content(make_app: Callable[..., Flask]) -> None:
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parent.parent / "content"
+    result = run_check(make_app(CONTENT_DIR=str(sample)))
+    assert result.exit_code == 0, result.output
+    assert " 0 errors" in result.output.splitlines()[-1]
+
+
+def test_courier_check_runs_in_a_content_repository(tmp_path) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = tmp_path / "newsroom"
+    (repo / "content").mkdir(parents=True)
+    (repo / "content" / "good.md").write_text(GOOD)
+    (repo / "content" / "bad.md").write_text(article_text(front="tags:\n  - #AI"))
+    script = Path(sys.executable).parent / "courier-check"
+    good = subprocess.run(
+        [str(script), "--content-dir", "content", "content/good.md"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert good.returncode == 0, good.stdout + good.stderr
+    bad = subprocess.run(
+        [str(script), "--content-dir", "content", "content/good.md", "content/bad.md"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 1
+    assert "bad.md:5: error: tags: unquoted hashtags" in bad.stdout
+
+
+def test_pre_commit_hook_definition_names_the_script() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    hooks = yaml.safe_load(
+        (Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text()
+    )
+    assert hooks[0]["id"] == "courier-check" and hooks[0]["entry"] == "courier-check"
+    assert hooks[0]["language"] == "python"
