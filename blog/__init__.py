@@ -18,6 +18,7 @@ from .caching import PageCache
 from .content import Library, get_library
 from .models import site_timezone
 from .render import Renderer
+from .search import SearchIndex
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,10 +86,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.extensions["blog.library"] = library
     app.extensions["blog.page_cache"] = PageCache(app)
+    app.extensions["blog.search"] = {"engine": SearchIndex(), "version": None}
     library.load()
 
-    from . import cli, discovery, hooks, views
+    from . import assets, cli, discovery, hooks, views
 
+    assets.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(hooks.bp)

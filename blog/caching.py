@@ -125,13 +125,26 @@ def set_freshness(response: HTTPResponse, index: Index) -> HTTPResponse:
 
 
 def cached_page(view: Callable[..., Any]) -> Callable[..., HTTPResponse]:
-    """Serve a view's 200 responses from the response cache, with validators and 304s."""
+    """Serve a view's 200 responses from the response cache, with validators and 304s.
 
+    The key is the URL's path: query strings are ignored (so ``?utm_source=…`` cannot fill
+    the cache) except by views wrapped with ``cached_page_varying``.
+    """
+    return _cached(view, ())
+
+
+def cached_page_varying(*query: str) -> Callable[[Callable[..., Any]], Callable[..., HTTPResponse]]:
+    """``cached_page`` for a view whose page depends on these query parameters too."""
+    return lambda view: _cached(view, query)
+
+
+def _cached(view: Callable[..., Any], query: tuple[str, ...]) -> Callable[..., HTTPResponse]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> HTTPResponse:
         index = current_index()
         pages: PageCache = current_app.extensions["blog.page_cache"]
-        key = pages.key(index, site_root() + request.path.lstrip("/"))
+        varying = "&".join(f"{name}={request.args.get(name, '')}" for name in query)
+        key = pages.key(index, site_root() + request.path.lstrip("/") + "?" + varying)
         page = pages.get(key)
         if page is None:
             response = make_response(view(*args, **kwargs))

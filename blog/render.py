@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Collection, Iterator
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -158,32 +159,27 @@ def _heading(token: dict[str, Any]) -> bool:
 
 
 class _FinishFilter(Filter):
-    """After sanitizing: embeds sandboxed and lazy, images lazy and async."""
+    """After sanitizing: embeds sandboxed, lazy and titled; images lazy and async."""
 
     FORCED = {
         "iframe": {"sandbox": EMBED_SANDBOX, "loading": "lazy", "referrerpolicy": "no-referrer"},
         "img": {"loading": "lazy", "decoding": "async"},
-        "a": {},
     }
+    # Screen readers announce a frame by its title: give untitled embeds one.
+    DEFAULTS = {"iframe": {"title": "Embedded video"}}
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for token in super().__iter__():
-            forced = (
-                self.FORCED.get(token.get("name", ""))
-                if token["type"]
-                in (
-                    "StartTag",
-                    "EmptyTag",
-                )
-                else None
-            )
-            if token.get("name") == "img" and (None, "src") not in token.get("data", {}):
+            name = token.get("name", "")
+            if token["type"] not in ("StartTag", "EmptyTag") or name not in self.FORCED:
+                yield token
+                continue
+            if name == "img" and (None, "src") not in token["data"]:
                 continue  # an image whose URL was refused shows nothing
-            if forced:
-                data = dict(token["data"])
-                data.update({(None, k): v for k, v in forced.items()})
-                token = {**token, "data": data}
-            yield token
+            data = {(None, k): v for k, v in self.DEFAULTS.get(name, {}).items()}
+            data.update(token["data"])
+            data.update({(None, k): v for k, v in self.FORCED[name].items()})
+            yield {**token, "data": data}
 
 
 class Renderer:
@@ -327,3 +323,15 @@ def _tag_removals(
         else:
             gone.append(f"{name}= on <{tag}>")
     return gone
+
+
+_H2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def table_of_contents(html: str) -> list[tuple[str, str]]:
+    """(anchor, text) of each h2 in this module's own output, for a long article's contents.
+
+    The text is unescaped back to plain text; templates escape it again.
+    """
+    return [(anchor, unescape(_TAGS.sub("", inner)).strip()) for anchor, inner in _H2.findall(html)]

@@ -22,13 +22,19 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as HTTPResponse
 
 from . import meta, preview
-from .caching import cached_page, current_index, set_freshness
+from .caching import cached_page, cached_page_varying, current_index, set_freshness
 from .content import get_library
 from .index import EPOCH, Group
 from .models import Article, slugify
+from .render import table_of_contents
+from .search import SearchIndex
 from .urls import external_url
 
 bp = Blueprint("site", __name__)
+
+MAX_QUERY = 200  # characters of a search query that are read at all
+TOC_MIN_HEADINGS = 3  # a long article with this many subheadings gets a table of contents
+TOC_MIN_WORDS = 350
 
 
 @dataclass(frozen=True)
@@ -164,14 +170,21 @@ def home(number: int) -> HTTPResponse:
     )
 
 
+def _is_long(article: Article, contents: list[tuple[str, str]]) -> bool:
+    return len(contents) >= TOC_MIN_HEADINGS and article.word_count >= TOC_MIN_WORDS
+
+
 def _article_page(found: Article, page_meta: meta.PageMeta) -> HTTPResponse:
     index = current_index()
     older, newer = index.neighbours(found)
+    html = get_library().html(found)
+    contents = table_of_contents(html)
     return render_page(
         "article.html",
         found.modified,
         article=found,
-        html=get_library().html(found),
+        html=html,
+        contents=contents if _is_long(found, contents) else [],
         category=index.category_of(found),
         tags=index.tags_of(found),
         related=index.related(found),
@@ -270,6 +283,57 @@ def tags() -> HTTPResponse:
     return _group_index("tag", current_index().tags)
 
 
+@dataclass(frozen=True)
+class ResultsPage:
+    """Where a page of search results sits among all of them."""
+
+    number: int
+    count: int
+    first: int
+
+
+def _search_index() -> SearchIndex:
+    """The app's search index, brought up to date with the current content version."""
+    index = current_index()
+    state = current_app.extensions["blog.search"]
+    if state["version"] != index.version:
+        state["engine"].sync(index.articles)  # incremental: only changed articles
+        state["version"] = index.version
+    engine: SearchIndex = state["engine"]
+    return engine
+
+
+@bp.route("/search")
+@cached_page_varying("q", "page")
+def search() -> HTTPResponse:
+    """Search over headline, standfirst, tags, category and text; ``q`` is plain text."""
+    query = request.args.get("q", "")[:MAX_QUERY]
+    number = request.args.get("page", "1")
+    if not number.isdigit() or len(number) > 6 or int(number) < 1:
+        abort(400)
+    per_page = int(current_app.config["PER_PAGE"])
+    results = _search_index().search(query, limit=per_page, offset=(int(number) - 1) * per_page)
+    count = max(1, -(-results.total // per_page))
+    if int(number) > count:
+        abort(404)
+    title = f"Search: {results.query}" if results.query else "Search"
+    page_meta = replace(
+        meta.PageMeta(title, f"Articles on {current_app.config['SITE_NAME']} matching "
+                      f"{results.query or 'your words'}.", "", meta.image_url(None)),
+        robots="noindex, follow",
+    )
+    return render_page(
+        "search.html",
+        newest_change([hit.article for hit in results.hits]),
+        results=results,
+        page=ResultsPage(int(number), count, (int(number) - 1) * per_page + 1),
+        latest=current_index().articles[:6],
+        search_query=results.query,
+        meta=page_meta,
+    )
+
+
+@bp.app_errorhandler(400)
 @bp.app_errorhandler(404)
 @bp.app_errorhandler(405)
 def error_page(error: HTTPException) -> HTTPResponse:

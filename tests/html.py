@@ -72,6 +72,15 @@ def _is_json_ld(element: ET.Element) -> bool:
     return True
 
 
+def _is_site_search(element: ET.Element) -> bool:
+    return (
+        element.get("role") == "search"
+        and element.get("action") == "/search"
+        and element.get("method") == "get"
+        and set(element.attrib) == {"class", "role", "action", "method"}
+    )
+
+
 def _scheme(value: str) -> str:
     cleaned = "".join(c for c in value if c > " ").lower()
     head = cleaned.split("/", 1)[0]
@@ -92,6 +101,8 @@ def executable_constructs(root: ET.Element, allowed_head: bool = True) -> Iterat
             continue
         if element in head_elements and _is_json_ld(element):
             continue  # data, never run: and it must still be one whole JSON document
+        if tag == "form" and _is_site_search(element):
+            continue  # the site's own search box (GET, to /search)
         if tag in EXECUTABLE_ELEMENTS:
             yield f"<{tag}>"
         if tag == "iframe" and "sandbox" not in element.attrib:

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,24 +11,9 @@ import pytest
 
 from tests.conftest import article_text
 from tests.html import elements, parse, text_of
+from tests.live import ROOT, fetch, gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
 
 
 @pytest.fixture(scope="module")
@@ -42,30 +21,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     """gunicorn app:app with gunicorn.conf.py (2 workers, preloaded) on a copy of content/."""
     content = tmp_path_factory.mktemp("site") / "content"
     shutil.copytree(ROOT / "content", content)
-    port = free_port()
-    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "FLASK_CONTENT_DIR": str(content)}
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen(
-        [str(gunicorn), "-c", "gunicorn.conf.py", "app:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if fetch(base + "/")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
-    yield base, content
-    process.terminate()
-    process.wait(timeout=15)
+    with gunicorn(content) as base:
+        yield base, content
 
 
 def test_gunicorn_serves_the_sample_pages(server: tuple[str, Path]) -> None:

@@ -1,0 +1,59 @@
+"""A real gunicorn, with the production configuration, on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """GET over HTTP; any status, with its headers and body."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+@contextmanager
+def gunicorn(content: Path, **settings: str) -> Iterator[str]:
+    """Serve ``content`` with ``gunicorn -c gunicorn.conf.py app:app``; yields the base URL."""
+    port = free_port()
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "FLASK_CONTENT_DIR": str(content),
+           **{f"FLASK_{k}": v for k, v in settings.items()}}
+    binary = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen([str(binary), "-c", "gunicorn.conf.py", "app:app"], cwd=ROOT,
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if fetch(base + "/")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode())
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
