@@ -20,7 +20,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 serve: $(VENV)/.installed-serve  ## serve the sample content with gunicorn at http://127.0.0.1:8000
 	$(BIN)/gunicorn app:app
 
-test: $(VENV)/.installed-test  ## set up and run every test
+# axe-core and Lighthouse for the browser tests (Chromium itself comes from apt: see README).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: browser accessibility checks will be skipped (CI=true fails them)"; fi
+
+test: $(VENV)/.installed-test node_modules/.installed  ## set up and run every test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -30,4 +35,4 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules

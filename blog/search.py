@@ -36,8 +36,8 @@ _TAG = re.compile(r"<[^>]*>")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
 _RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$", re.MULTILINE)
-_BULLET = re.compile(r"^\s*[-+*]\s+", re.MULTILINE)
-_MARKS = re.compile(r"[*_`~#>|]+")
+_BULLET = re.compile(r"^\s*(?:[-+*]\s+|(?:>\s*)+)", re.MULTILINE)  # list items, quotes
+_MARKS = re.compile(r"[*_`~#|]+")
 _WORD = re.compile(r"[^\W_]+")
 
 # Publication dates live in a side table: reading an FTS5 column, even an UNINDEXED one,
@@ -119,13 +119,14 @@ class SearchIndex:
                 return Results(" ".join(words), 0, [])
 
     def _page(self, match: str, limit: int, offset: int) -> tuple[int, list[Hit]]:
+        """How many articles match, and the requested slice of them, best first."""
         (total,) = self._db.execute(
             "SELECT count(*) FROM docs WHERE docs MATCH ?", (match,)
         ).fetchone()
-        limit, offset = max(0, min(limit, total)), max(0, min(offset, total))
-        if not limit or offset >= total:
+        if limit <= 0 or offset >= total:  # also keeps huge numbers away from SQLite's integers
             return total, []
-        rowids = [row[0] for row in self._db.execute(_PAGE, (match, limit, offset))]
+        page = (match, min(limit, total), max(offset, 0))
+        rowids = [row[0] for row in self._db.execute(_PAGE, page)]
         return total, self._hits(match, rowids)
 
     def _hits(self, match: str, rowids: list[int]) -> list[Hit]:

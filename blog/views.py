@@ -318,8 +318,13 @@ def search() -> HTTPResponse:
         abort(404)
     title = f"Search: {results.query}" if results.query else "Search"
     page_meta = replace(
-        meta.PageMeta(title, f"Articles on {current_app.config['SITE_NAME']} matching "
-                      f"{results.query or 'your words'}.", "", meta.image_url(None)),
+        meta.PageMeta(
+            title,
+            f"Articles on {current_app.config['SITE_NAME']} matching "
+            f"{results.query or 'your words'}.",
+            "",
+            meta.image_url(None),
+        ),
         robots="noindex, follow",
     )
     return render_page(

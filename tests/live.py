@@ -36,11 +36,20 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
 def gunicorn(content: Path, **settings: str) -> Iterator[str]:
     """Serve ``content`` with ``gunicorn -c gunicorn.conf.py app:app``; yields the base URL."""
     port = free_port()
-    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "FLASK_CONTENT_DIR": str(content),
-           **{f"FLASK_{k}": v for k, v in settings.items()}}
+    env = {
+        **os.environ,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "FLASK_CONTENT_DIR": str(content),
+        **{f"FLASK_{k}": v for k, v in settings.items()},
+    }
     binary = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen([str(binary), "-c", "gunicorn.conf.py", "app:app"], cwd=ROOT,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [str(binary), "-c", "gunicorn.conf.py", "app:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -24,8 +24,13 @@ CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 WIDTHS = (360, 768, 1280)
 
@@ -46,10 +51,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     content = tmp_path_factory.mktemp("browser") / "content"
     shutil.copytree(ROOT / "content", content)
     for n in range(25):
-        (content / f"2024-01-{n + 1:02d}-archive-{n}.md").write_text(article_text(
-            title=f"Archive Story Number {n}", date=f"2024-01-{n + 1:02d}T09:00:00Z",
-            front='categoria: Business\ntags:\n  - "#Archive"\nshort-description: From the '
-                  "archive."))
+        (content / f"2024-01-{n + 1:02d}-archive-{n}.md").write_text(
+            article_text(
+                title=f"Archive Story Number {n}",
+                date=f"2024-01-{n + 1:02d}T09:00:00Z",
+                front='categoria: Business\ntags:\n  - "#Archive"\nshort-description: From the '
+                "archive.",
+            )
+        )
     with gunicorn(content) as base:
         yield base
 
@@ -69,8 +78,12 @@ def offline_context(browser, **options):  # type: ignore[no-untyped-def]
     """A fresh context whose requests off this machine fail at once (remote images would
     otherwise hold up the page's load event on a closed network)."""
     context = browser.new_context(**options)
-    context.route("**/*", lambda route: route.continue_()
-                  if route.request.url.startswith("http://127.0.0.1") else route.abort())
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort()
+        ),
+    )
     return context
 
 
@@ -95,7 +108,7 @@ def test_reader_flow_home_category_article_tag_search(site: str, page) -> None: 
     tag_name = tag.inner_text()
     tag.click()
     assert page.url.startswith(site + "/tag/") and page.inner_text("h1") == tag_name
-    word = max(title.split(), key=len).strip("“”\",.:")
+    word = max(title.split(), key=len).strip('“”",.:')
     page.fill("#search-q", word)
     page.press("#search-q", "Enter")
     assert "/search?q=" in page.url
@@ -115,10 +128,19 @@ def test_pagination_in_the_browser(site: str, page) -> None:  # type: ignore[no-
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("path", ["/", "/news/halyard-mobile-cuts-prices/",
-                                  "/news/coastal-rail-summer-pass-half-price/",
-                                  "/category/technology/", "/tag/portellery/", "/search?q=harbour",
-                                  "/tags/", "/nowhere/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/news/halyard-mobile-cuts-prices/",
+        "/news/coastal-rail-summer-pass-half-price/",
+        "/category/technology/",
+        "/tag/portellery/",
+        "/search?q=harbour",
+        "/tags/",
+        "/nowhere/",
+    ],
+)
 def test_no_horizontal_scrolling(site: str, browser, width: int, path: str) -> None:  # type: ignore[no-untyped-def]
     context = offline_context(browser, viewport={"width": width, "height": 800})
     page = context.new_page()
@@ -148,7 +170,8 @@ def test_dark_scheme(site: str, browser) -> None:  # type: ignore[no-untyped-def
         page.goto(site + "/tags/")
         colours[scheme] = page.evaluate(
             "[getComputedStyle(document.body).backgroundColor,"
-            " getComputedStyle(document.body).color]")
+            " getComputedStyle(document.body).color]"
+        )
         context.close()
     assert colours["light"] == ["rgb(255, 255, 255)", "rgb(26, 29, 33)"]
     assert colours["dark"] == ["rgb(18, 20, 23)", "rgb(232, 234, 237)"]
@@ -162,9 +185,12 @@ def test_keyboard_reaches_the_main_links_in_order(site: str, page) -> None:  # t
     reached = []
     for _ in expected:
         page.keyboard.press("Tab")
-        reached.append(page.evaluate(
-            "() => { const e = document.activeElement;"
-            " return e.getAttribute('href') || e.id || e.textContent.trim(); }"))
+        reached.append(
+            page.evaluate(
+                "() => { const e = document.activeElement;"
+                " return e.getAttribute('href') || e.id || e.textContent.trim(); }"
+            )
+        )
     assert reached == expected
     assert expected[0] == "#main" and expected[1] == "/"
 
@@ -188,9 +214,16 @@ def test_images_reserve_their_box(site: str, page) -> None:  # type: ignore[no-u
     assert lazy[0] != "lazy" and lazy[-1] == "lazy"
 
 
-AXE_PAGES = ["/", "/news/halyard-mobile-cuts-prices/", "/news/marrowby-film-festival-unveils-lineup/",
-             "/category/technology/", "/tag/portellery/", "/search?q=harbour",
-             "/search?q=zzzzqqq", "/nowhere/"]
+AXE_PAGES = [
+    "/",
+    "/news/halyard-mobile-cuts-prices/",
+    "/news/marrowby-film-festival-unveils-lineup/",
+    "/category/technology/",
+    "/tag/portellery/",
+    "/search?q=harbour",
+    "/search?q=zzzzqqq",
+    "/nowhere/",
+]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -203,8 +236,11 @@ def test_axe_finds_no_serious_violations(site: str, browser, path: str, scheme: 
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate("async () => (await axe.run(document)).violations")
     context.close()
-    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-               for v in violations if v["impact"] in ("serious", "critical")]
+    serious = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
     assert serious == []
 
 
@@ -215,10 +251,18 @@ def test_lighthouse_scores(site: str, path: str, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     flags = " ".join(["--headless=new", *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"])
     subprocess.run(
-        [str(LIGHTHOUSE), site + path, "--quiet", "--output=json", f"--output-path={report}",
-         f"--chrome-flags={flags}",
-         "--only-categories=performance,accessibility,best-practices,seo"],
-        env={**os.environ, "CHROME_PATH": str(CHROMIUM)}, check=True, timeout=180,
+        [
+            str(LIGHTHOUSE),
+            site + path,
+            "--quiet",
+            "--output=json",
+            f"--output-path={report}",
+            f"--chrome-flags={flags}",
+            "--only-categories=performance,accessibility,best-practices,seo",
+        ],
+        env={**os.environ, "CHROME_PATH": str(CHROMIUM)},
+        check=True,
+        timeout=180,
         capture_output=True,
     )
     scores = {k: v["score"] for k, v in json.loads(report.read_text())["categories"].items()}

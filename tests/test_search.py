@@ -1,0 +1,177 @@
+"""Search through the real app: ranking, highlighting, pages, states, freshness, hostile input."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+import blog.search
+from tests.conftest import Content
+from tests.html import elements, executable_constructs, parse, text_of
+
+
+@pytest.fixture
+def newsroom(content: Content) -> Content:
+    content.article(
+        "2025-01-01-body-only.md",
+        title="Council Budget Approved",
+        date="2025-01-01T00:00:00Z",
+        body="The lighthouse keepers were mentioned in passing.",
+    )
+    content.article(
+        "2025-01-02-in-title.md",
+        title="Lighthouse Reopens to Visitors",
+        date="2025-01-02T00:00:00Z",
+        body="A story about a building.",
+    )
+    content.article(
+        "2025-01-03-in-tags.md",
+        title="Coastal Walk Guide",
+        date="2025-01-03T00:00:00Z",
+        front='tags:\n  - "#Lighthouse #Walks"',
+        body="Paths and views.",
+    )
+    content.article(
+        "2025-01-04-cafe.md",
+        title="Café Culture on the Quay",
+        date="2025-01-04T00:00:00Z",
+        body="Espresso by the water.",
+    )
+    return content
+
+
+def result_titles(client: FlaskClient, query: str) -> list[str]:
+    response = client.get("/search", query_string={"q": query})
+    assert response.status_code == 200
+    return (
+        [text_of(h) for h in elements(parse(response.data).find(".//ol"), "h2")]
+        if (parse(response.data).find(".//ol") is not None)
+        else []
+    )
+
+
+def test_headline_and_tag_matches_rank_above_body_matches(
+    newsroom: Content, client: FlaskClient
+) -> None:
+    titles = result_titles(client, "lighthouse")
+    assert titles[-1] == "Council Budget Approved"
+    assert set(titles[:2]) == {"Lighthouse Reopens to Visitors", "Coastal Walk Guide"}
+
+
+def test_accents_and_case_do_not_matter(newsroom: Content, client: FlaskClient) -> None:
+    assert result_titles(client, "CAFE") == ["Café Culture on the Quay"]
+    assert result_titles(client, "espresso") == ["Café Culture on the Quay"]
+
+
+def test_matched_words_are_highlighted(newsroom: Content, client: FlaskClient) -> None:
+    doc = parse(client.get("/search?q=lighthouse").data)
+    marks = [text_of(m).lower() for m in elements(doc.find(".//main"), "mark")]
+    assert marks and set(marks) == {"lighthouse"}
+
+
+def test_query_is_reflected_escaped(newsroom: Content, client: FlaskClient) -> None:
+    hostile = '"><script>alert(1)</script><img src=x onerror=alert(1)>'
+    response = client.get("/search", query_string={"q": hostile})
+    assert response.status_code == 200
+    doc = parse(response.data)
+    assert list(executable_constructs(doc)) == []
+    assert hostile in text_of(doc.find(".//h1")) or "script" in text_of(doc.find(".//h1"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        "*",
+        "NEAR(",
+        "a OR",
+        ":",
+        "-",
+        "x" * 5000,
+        "🦀",
+        "((()))",
+        "^",
+        "title:harbour",
+        "'",
+        "\\",
+        "\x00",
+    ],
+)
+def test_hostile_queries_never_fail(newsroom: Content, client: FlaskClient, query: str) -> None:
+    assert client.get("/search", query_string={"q": query}).status_code == 200
+
+
+def test_empty_and_no_result_states(newsroom: Content, client: FlaskClient) -> None:
+    empty = text_of(parse(client.get("/search").data).find(".//main"))
+    assert "Type a word or two" in empty
+    none = text_of(parse(client.get("/search?q=zzqqxx").data).find(".//main"))
+    assert "No articles match" in none and "Latest articles" in none
+
+
+@pytest.mark.parametrize(
+    ("page", "status"),
+    [("1", 200), ("2", 200), ("3", 404), ("0", 400), ("x", 400), ("-1", 400), ("9" * 30, 400)],
+)
+def test_result_pages(content: Content, make_app, page: str, status: int) -> None:
+    for n in range(5):
+        content.article(f"s{n}.md", title=f"Harbour Story {n}", date=f"2025-02-0{n + 1}")
+    client = make_app(PER_PAGE=3).test_client()
+    assert client.get("/search", query_string={"q": "harbour", "page": page}).status_code == status
+
+
+def test_newer_first_on_equal_relevance(content: Content, client: FlaskClient) -> None:
+    for n in range(3):
+        content.article(
+            f"s{n}.md",
+            title="Harbour Story",
+            date=f"2025-02-0{n + 1}T00:00:00Z",
+            front=f"slug: story-{n}",
+        )
+    links = [
+        a.get("href")
+        for a in elements(parse(client.get("/search?q=harbour").data), "a")
+        if (a.get("href") or "").startswith("/news/story-")
+    ]
+    assert links == ["/news/story-2/", "/news/story-1/", "/news/story-0/"]
+
+
+def test_edited_article_is_found_by_its_new_words(newsroom: Content, client: FlaskClient) -> None:
+    assert result_titles(client, "espresso") == ["Café Culture on the Quay"]
+    newsroom.article(
+        "2025-01-04-cafe.md",
+        title="Café Culture on the Quay",
+        date="2025-01-04T00:00:00Z",
+        body="Cortado by the water.",
+    )
+    assert result_titles(client, "cortado") == ["Café Culture on the Quay"]
+    assert result_titles(client, "espresso") == []
+
+
+def test_index_follows_changes_without_rebuilding(
+    newsroom: Content, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result_titles(client, "lighthouse")  # built once
+    created: list[int] = []
+    real = blog.search.SearchIndex.__init__
+    monkeypatch.setattr(
+        blog.search.SearchIndex,
+        "__init__",
+        lambda self, *a, **k: created.append(1) or real(self, *a, **k),
+    )
+    newsroom.article("2025-01-05-new.md", title="New Lighthouse Keeper", date="2025-01-05")
+    assert "New Lighthouse Keeper" in result_titles(client, "lighthouse")
+    assert created == []
+
+
+def test_drafts_and_scheduled_are_not_found(content: Content, client: FlaskClient) -> None:
+    content.article("d.md", title="Secret Lighthouse Plan", front="draft: true")
+    content.article("f.md", title="Future Lighthouse", date="2031-01-01T00:00:00Z")
+    assert result_titles(client, "lighthouse") == []
+
+
+def test_search_pages_vary_by_query_in_the_cache(newsroom: Content, client: FlaskClient) -> None:
+    first = client.get("/search?q=cafe")
+    second = client.get("/search?q=lighthouse")
+    assert first.headers["ETag"] != second.headers["ETag"]
+    again = client.get("/search?q=cafe", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
