@@ -9,6 +9,7 @@ than ``HTTP_MAX_AGE`` seconds, nor past the next scheduled article's publication
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import logging
 import math
@@ -17,8 +18,10 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+import brotli
 from flask import Flask, Response, current_app, g, make_response, request
 from flask_caching import Cache
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.wrappers import Response as HTTPResponse
 
 from .content import get_library
@@ -26,6 +29,9 @@ from .index import Index
 from .urls import site_root
 
 log = logging.getLogger(__name__)
+
+MIN_COMPRESS = 512  # bytes: below this, compressing costs more than it saves
+BROTLI_QUALITY = 5  # fast enough for the first request after an edit, smaller than gzip
 
 try:
     from redis.exceptions import RedisError
@@ -37,28 +43,53 @@ except ImportError:  # the redis client is only needed for the Redis backend
 
 @dataclass(frozen=True)
 class StoredPage:
-    """What the response cache holds for one URL: the bytes and their validators."""
+    """What the response cache holds for one URL: the bytes, compressed once, and their
+    validators. Compressing at store time keeps every cached hit a plain memory copy."""
 
     body: bytes
     content_type: str
     etag: str
     last_modified: dt.datetime | None
+    encoded: tuple[tuple[str, bytes], ...] = ()  # (coding, bytes), best first
 
     @classmethod
     def of(cls, response: Response) -> StoredPage:
         body = response.get_data()
+        content_type = response.content_type or "text/html; charset=utf-8"
+        encoded: tuple[tuple[str, bytes], ...] = ()
+        if len(body) >= MIN_COMPRESS and _compressible(content_type):
+            encoded = (
+                ("br", brotli.compress(body, quality=BROTLI_QUALITY)),
+                ("gzip", gzip.compress(body, compresslevel=6, mtime=0)),
+            )
         return cls(
-            body=body,
-            content_type=response.content_type or "text/html; charset=utf-8",
-            etag=hashlib.sha256(body).hexdigest()[:32],
-            last_modified=response.last_modified,
+            body,
+            content_type,
+            hashlib.sha256(body).hexdigest()[:32],
+            response.last_modified,
+            encoded,
         )
 
-    def response(self) -> Response:
-        response = Response(self.body, content_type=self.content_type)
-        response.set_etag(self.etag)
+    def response(self, accept: MIMEAccept | Any) -> Response:
+        """The page in the best coding the client accepts; each coding has its own ETag."""
+        coding, data = next(
+            ((c, d) for c, d in self.encoded if accept.quality(c) > 0), ("identity", self.body)
+        )
+        response = Response(data, content_type=self.content_type)
+        if self.encoded:
+            response.vary.add("Accept-Encoding")
+        if coding != "identity":
+            response.content_encoding = coding
+            response.set_etag(f"{self.etag}-{coding}")
+        else:
+            response.set_etag(self.etag)
         response.last_modified = self.last_modified
         return response
+
+
+def _compressible(content_type: str) -> bool:
+    kind = content_type.split(";")[0].strip()
+    return kind.startswith("text/") or kind.endswith(("+xml", "+json", "/xml", "/json"))
 
 
 class PageCache:
@@ -152,6 +183,7 @@ def _cached(view: Callable[..., Any], query: tuple[str, ...]) -> Callable[..., H
                 return response
             page = StoredPage.of(response)
             pages.set(key, page)
-        return set_freshness(page.response(), index).make_conditional(request)
+        response = page.response(request.accept_encodings)
+        return set_freshness(response, index).make_conditional(request)
 
     return wrapper
