@@ -96,6 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(discovery.bp)
     app.register_blueprint(hooks.bp)
     app.cli.add_command(cli.content)
+    app.cli.add_command(cli.freeze_command)
     return app
 
 

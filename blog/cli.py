@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import yaml
 from flask import Flask, current_app, url_for
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import git, preview
 from .check import Finding, Rules, check_entries, summary
@@ -244,6 +244,25 @@ def _relative(library: Library, file: Path) -> str:
     if resolved.is_relative_to(root):
         return resolved.relative_to(root).as_posix()
     return file.as_posix()
+
+
+@click.command("freeze")
+@with_appcontext
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--base-url",
+    default=None,
+    help="The public origin for absolute URLs (default: SITE_URL, else localhost).",
+)
+def freeze_command(target: Path, base_url: str | None) -> None:
+    """Write the whole site (pages, feeds, sitemaps, assets) as static files into TARGET."""
+    from .freeze import freeze
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    origin = base_url or str(app.config["SITE_URL"] or "http://localhost")
+    start = time.perf_counter()
+    count = freeze(app, target, origin)
+    click.echo(f"wrote {count} files to {target} in {time.perf_counter() - start:.1f} s")
 
 
 @content.command("pull")

@@ -17,10 +17,16 @@ def story(content: Content) -> Content:
     return content
 
 
-@pytest.mark.parametrize(("accept", "coding"), [
-    ("gzip, deflate, br", "br"), ("gzip", "gzip"), ("br;q=0, gzip", "gzip"),
-    ("identity", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("accept", "coding"),
+    [
+        ("gzip, deflate, br", "br"),
+        ("gzip", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+        ("identity", None),
+        ("", None),
+    ],
+)
 def test_coding_follows_accept_encoding(
     story: Content, client: FlaskClient, accept: str, coding: str | None
 ) -> None:
@@ -33,11 +39,14 @@ def test_coding_follows_accept_encoding(
 
 
 def test_each_coding_has_its_own_etag_and_304(story: Content, client: FlaskClient) -> None:
-    etags = {c: client.get("/news/story/", headers={"Accept-Encoding": c}).headers["ETag"]
-             for c in ("br", "gzip", "identity")}
+    etags = {
+        c: client.get("/news/story/", headers={"Accept-Encoding": c}).headers["ETag"]
+        for c in ("br", "gzip", "identity")
+    }
     assert len(set(etags.values())) == 3
-    again = client.get("/news/story/", headers={"Accept-Encoding": "br",
-                                                 "If-None-Match": etags["br"]})
+    again = client.get(
+        "/news/story/", headers={"Accept-Encoding": "br", "If-None-Match": etags["br"]}
+    )
     assert again.status_code == 304
 
 

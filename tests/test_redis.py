@@ -41,8 +41,11 @@ def test_two_gunicorn_hosts_share_one_redis(redis_server: RedisServer, tmp_path:
         folder = tmp_path / host / "content"
         shutil.copytree(ROOT / "content", folder)
         copies.append(folder)
-    settings = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_server.url,
-                "SITE_URL": SITE_URL}
+    settings = {
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": redis_server.url,
+        "SITE_URL": SITE_URL,
+    }
     url = "/news/kestrel-rovers-clinch-promotion/"
     with gunicorn(copies[0], **settings) as host_a, gunicorn(copies[1], **settings) as host_b:
         before = page_keys(redis_server)  # the home page each host fetched as it started
@@ -68,8 +71,10 @@ def test_two_gunicorn_hosts_share_one_redis(redis_server: RedisServer, tmp_path:
 
 
 def test_redis_outage_serves_uncached_then_recovers(
-    redis_server: RedisServer, content: Content, make_app: Callable[..., Flask],
-    caplog: pytest.LogCaptureFixture
+    redis_server: RedisServer,
+    content: Content,
+    make_app: Callable[..., Flask],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     content.write("story.md", article_text(title="Still Here"))
     client = make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_server.url).test_client()

@@ -1,0 +1,298 @@
+"""The app against the physical limit on this machine: nginx serving the same pages as files.
+
+    .venv/bin/python bench/compare.py 1000 10000 [--duration 5] [--runs 3]
+
+For each corpus size: writes the corpus (bench/corpus.py), freezes the site (flask freeze),
+starts gunicorn with the app and with a bare constant-string Flask app (same gunicorn.conf.py),
+nginx serving the frozen files and nginx as a caching proxy in front of the app (configs from
+deploy/, on loopback ports), and loads each with wrk at 64 connections: requests/s and p50/p99
+per URL, medians of --runs runs. Also: cold start to first response, peak memory per worker,
+time from a file edit to the new version being served, and the first request after an edit.
+Writes a Markdown table to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SITE_URL = "http://bench.example"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+    except OSError:
+        return 0, b""
+
+
+def wait_until_up(url: str, timeout: float = 300) -> float:
+    start = time.perf_counter()
+    while get(url)[0] != 200:
+        if time.perf_counter() - start > timeout:
+            raise RuntimeError(f"{url} did not come up")
+        time.sleep(0.02)
+    return time.perf_counter() - start
+
+
+@contextmanager
+def gunicorn(app: str, content: Path, env_extra: dict[str, str]) -> Iterator[tuple[str, int, float]]:
+    """(base URL, master pid, seconds from process start to first 200)."""
+    port = free_port()
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "FLASK_CONTENT_DIR": str(content),
+           "FLASK_SITE_URL": SITE_URL, "FLASK_LOG_LEVEL": "ERROR", **env_extra}
+    process = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        cold = wait_until_up(base + "/")
+        yield base, process.pid, cold
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+@contextmanager
+def nginx(config_body: str, workdir: Path) -> Iterator[None]:
+    """nginx from Debian, in the foreground, with its own config under ``workdir``."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / "nginx.conf"
+    # As root, nginx's workers would otherwise drop to "nobody" and lose this run's folders.
+    user = "user root;" if os.geteuid() == 0 else ""
+    config.write_text(f"""
+{user}
+worker_processes 2;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log error;
+events {{ worker_connections 4096; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    sendfile on;
+    keepalive_requests 100000;
+    client_body_temp_path {workdir}/body;
+    proxy_temp_path {workdir}/proxy;
+    fastcgi_temp_path {workdir}/fastcgi;
+    uwsgi_temp_path {workdir}/uwsgi;
+    scgi_temp_path {workdir}/scgi;
+    {config_body}
+}}
+""")
+    process = subprocess.Popen(["nginx", "-c", str(config), "-g", "daemon off;"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    if process.poll() is not None:
+        raise RuntimeError("nginx: " + process.stderr.read().decode())
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGQUIT)
+        process.wait(timeout=30)
+
+
+def deploy_server_block(name: str, **replace: str) -> str:
+    """A server block from deploy/*.conf, moved to loopback ports and this run's folders."""
+    text = (ROOT / "deploy" / name).read_text()
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    return text
+
+
+def wrk(url: str, duration: int) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) from one wrk run at 64 connections."""
+    done = subprocess.run(["wrk", "-t2", "-c64", f"-d{duration}s", "--latency", url],
+                          capture_output=True, text=True, check=True)
+    out = done.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"{url}: {non2xx[1]} error responses\n{out}")
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return rps, ms("50"), ms("99")
+
+
+def measure(url: str, duration: int, runs: int) -> tuple[float, float, float]:
+    get(url)  # warm the cache
+    results = [wrk(url, duration) for _ in range(runs)]
+    return tuple(statistics.median(r[i] for r in results) for i in range(3))  # type: ignore[return-value]
+
+
+def worker_peak_mb(master: int) -> float:
+    """Peak resident memory (VmHWM) of the largest gunicorn worker, in MB."""
+    peaks = []
+    for child in Path("/proc").glob("[0-9]*"):
+        try:
+            status = (child / "status").read_text()
+        except OSError:
+            continue
+        if re.search(rf"^PPid:\s+{master}$", status, re.MULTILINE):
+            peaks.append(int(re.search(r"VmHWM:\s+(\d+)", status)[1]) / 1024)
+    return max(peaks, default=0.0)
+
+
+def edit_timings(base: str, content: Path) -> tuple[float, float]:
+    """(seconds from a file edit to the new version served, ms of the first request after it)."""
+    article = sorted(content.glob("*.md"))[len(list(content.glob("*.md"))) // 2]
+    slug = re.sub(r"^\d{4}-\d\d-\d\d-", "", article.stem)
+    url = f"{base}/news/{slug}/"
+    if get(url)[0] != 200:
+        return float("nan"), float("nan")
+    text = article.read_text()
+    marker = f"EDIT{int(time.time())}"
+    article.write_text(text.replace("title: \"", f"title: \"{marker} ", 1))
+    start = time.perf_counter()
+    while marker.encode() not in get(url)[1]:
+        time.sleep(0.005)
+    visible = time.perf_counter() - start
+    time.sleep(1.2)  # past the check interval
+    article.write_text(text)
+    time.sleep(1.1)
+    start = time.perf_counter()
+    get(url)
+    first = (time.perf_counter() - start) * 1000
+    return visible, first
+
+
+def urls_for(frozen: Path) -> dict[str, str]:
+    """The URLs to load, picked from the frozen site: its busiest tag, a mid-list article."""
+    tags = re.findall(r'href="/tag/([^/]+)/">[^<]*</a> <span class="count">([\d,]+) article',
+                      (frozen / "tags" / "index.html").read_text())
+    tag = max(tags, key=lambda t: int(t[1].replace(",", "")))[0]
+    articles = sorted(p.name for p in (frozen / "news").iterdir())
+    pages = len(list((frozen / "page").iterdir())) if (frozen / "page").exists() else 0
+    return {"home": "/", f"home page {min(50, pages + 1)}": f"/page/{min(50, pages + 1)}/"
+            if pages else "/", "article": f"/news/{articles[len(articles) // 3]}/",
+            "category": "/category/business/", "tag": f"/tag/{tag}/", "feed": "/feed.xml",
+            "search": "/search?q=harbour+ferry"}
+
+
+def run_size(count: int, duration: int, runs: int, work: Path) -> list[str]:
+    content = work / f"content-{count}"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "corpus.py"), str(count), str(content)],
+                   check=True, stdout=subprocess.DEVNULL)
+    frozen = work / f"frozen-{count}"
+    env = {**os.environ, "FLASK_CONTENT_DIR": str(content), "FLASK_LOG_LEVEL": "ERROR"}
+    subprocess.run([str(BIN / "flask"), "--app", "app", "freeze", str(frozen),
+                    "--base-url", SITE_URL], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    urls = urls_for(frozen)
+    rows: dict[str, dict[str, tuple[float, float, float]]] = {}
+    with ExitStack() as stack:
+        app_base, master, cold = stack.enter_context(gunicorn("app:app", content, {}))
+        bare_base, _, _ = stack.enter_context(gunicorn("bench.bare_app:app", content, {}))
+        static_port, proxy_port = free_port(), free_port()
+        app_port = app_base.rsplit(":", 1)[1]
+        stack.enter_context(nginx(
+            deploy_server_block("nginx-static.conf", **{"listen 80": f"listen 127.0.0.1:{static_port}",
+                                "/srv/courier/site": str(frozen)})
+            + deploy_server_block("nginx-proxy.conf", **{
+                "listen 80": f"listen 127.0.0.1:{proxy_port}",
+                "/var/cache/nginx/courier": str(work / f"nginx-cache-{count}"),
+                "127.0.0.1:8000": f"127.0.0.1:{app_port}"}),
+            work / f"nginx-{count}"))
+        targets = {"app (gunicorn)": app_base, "bare Flask (gunicorn)": bare_base,
+                   "app behind nginx cache": f"http://127.0.0.1:{proxy_port}",
+                   "nginx, frozen files": f"http://127.0.0.1:{static_port}"}
+        for name, path in urls.items():
+            for target, base in targets.items():
+                if target.startswith("nginx") and name == "search":
+                    continue
+                print(f"  {count}: {name} via {target}", flush=True)
+                try:
+                    rows.setdefault(name, {})[target] = measure(base + path, duration, runs)
+                except RuntimeError:
+                    print((work / f"nginx-{count}" / "error.log").read_text()[-3000:])
+                    raise
+        conditional = conditional_rps(app_base + urls["article"], duration)
+        peak = worker_peak_mb(master)
+        visible, first = edit_timings(app_base, content)
+    return table(count, rows, cold, peak, visible, first, conditional)
+
+
+def conditional_rps(url: str, duration: int) -> float:
+    """requests/s of 304 answers: wrk with the page's own ETag in If-None-Match."""
+    with urllib.request.urlopen(url) as response:
+        etag = response.headers["ETag"]
+    done = subprocess.run(["wrk", "-t2", "-c64", f"-d{duration}s", "-H",
+                           f"If-None-Match: {etag}", url], capture_output=True, text=True,
+                          check=True)
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)[1])
+
+
+def table(count: int, rows: dict[str, dict[str, tuple[float, float, float]]], cold: float,
+          peak: float, visible: float, first: float, conditional: float) -> list[str]:
+    lines = [f"### {count:,} articles", "",
+             "| URL | app rps (p50/p99 ms) | bare Flask rps | app/bare | nginx cache rps | "
+             "nginx frozen rps (p50/p99 ms) | cache/frozen |",
+             "|---|---|---|---|---|---|---|"]
+    for name, by in rows.items():
+        app = by["app (gunicorn)"]
+        bare = by["bare Flask (gunicorn)"]
+        proxy = by["app behind nginx cache"]
+        static = by.get("nginx, frozen files")
+        lines.append(
+            f"| {name} | {app[0]:,.0f} ({app[1]:.1f}/{app[2]:.1f}) | {bare[0]:,.0f} | "
+            f"{app[0] / bare[0]:.0%} | {proxy[0]:,.0f} | "
+            + (f"{static[0]:,.0f} ({static[1]:.1f}/{static[2]:.1f}) | {proxy[0] / static[0]:.0%} |"
+               if static else "n/a | n/a |"))
+    lines += ["", f"- cold start, process start to first response: {cold:.2f} s",
+              f"- peak memory of a worker (VmHWM): {peak:.0f} MB",
+              f"- file edit to new version served: {visible:.2f} s",
+              f"- first request after a single-file edit: {first:.1f} ms",
+              f"- conditional requests (304) on the article: {conditional:,.0f} requests/s", ""]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("sizes", type=int, nargs="+")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--runs", type=int, default=3, help="wrk runs per URL (median)")
+    args = parser.parse_args()
+    lines = [f"# bench/compare.py {' '.join(map(str, args.sizes))} "
+             f"(--duration {args.duration} --runs {args.runs})", "",
+             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores; wrk -t2 -c64 "
+             "on the same machine; medians of the runs.", ""]
+    with tempfile.TemporaryDirectory() as folder:
+        for count in args.sizes:
+            lines += run_size(count, args.duration, args.runs, Path(folder))
+            print("\n".join(lines))
+    out = ROOT / "bench" / "results" / f"{dt.datetime.now(dt.UTC):%Y%m%d-%H%M}.md"
+    out.write_text("\n".join(lines) + "\n")
+    print(f"wrote {out}")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
