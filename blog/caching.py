@@ -13,6 +13,8 @@ import gzip
 import hashlib
 import logging
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -21,15 +23,15 @@ from typing import Any
 import brotli
 from flask import Flask, Response, current_app, g, make_response, request
 from flask_caching import Cache
-from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import http_date, parse_date, parse_etags
 from werkzeug.wrappers import Response as HTTPResponse
 
 from .content import get_library
 from .index import Index
-from .urls import site_root
 
 log = logging.getLogger(__name__)
 
+HOT_PAGES = 128  # pages kept unpickled in each process, in front of the shared backend
 MIN_COMPRESS = 512  # bytes: below this, compressing costs more than it saves
 BROTLI_QUALITY = 5  # fast enough for the first request after an edit, smaller than gzip
 
@@ -42,49 +44,68 @@ except ImportError:  # the redis client is only needed for the Redis backend
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One coding of a stored page: its bytes and their own (strong) ETag."""
+
+    coding: str  # "br", "gzip" or "identity"
+    body: bytes
+    etag: str
+
+
+@dataclass(frozen=True)
 class StoredPage:
     """What the response cache holds for one URL: the bytes, compressed once, and their
-    validators. Compressing at store time keeps every cached hit a plain memory copy."""
+    validators, with header values already formatted. Everything costly happens when a page
+    enters the cache, so a hit only copies bytes and headers."""
 
-    body: bytes
     content_type: str
-    etag: str
     last_modified: dt.datetime | None
-    encoded: tuple[tuple[str, bytes], ...] = ()  # (coding, bytes), best first
+    last_modified_header: str | None
+    variants: tuple[Variant, ...]  # best coding first, identity last
 
     @classmethod
     def of(cls, response: Response) -> StoredPage:
         body = response.get_data()
         content_type = response.content_type or "text/html; charset=utf-8"
-        encoded: tuple[tuple[str, bytes], ...] = ()
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        variants = [Variant("identity", body, etag)]
         if len(body) >= MIN_COMPRESS and _compressible(content_type):
-            encoded = (
-                ("br", brotli.compress(body, quality=BROTLI_QUALITY)),
-                ("gzip", gzip.compress(body, compresslevel=6, mtime=0)),
-            )
-        return cls(
-            body,
-            content_type,
-            hashlib.sha256(body).hexdigest()[:32],
-            response.last_modified,
-            encoded,
-        )
+            variants[:0] = [
+                Variant("br", brotli.compress(body, quality=BROTLI_QUALITY), f"{etag}-br"),
+                Variant("gzip", gzip.compress(body, compresslevel=6, mtime=0), f"{etag}-gz"),
+            ]
+        modified = response.last_modified
+        header = http_date(modified) if modified else None
+        return cls(content_type, modified, header, tuple(variants))
 
-    def response(self, accept: MIMEAccept | Any) -> Response:
-        """The page in the best coding the client accepts; each coding has its own ETag."""
-        coding, data = next(
-            ((c, d) for c, d in self.encoded if accept.quality(c) > 0), ("identity", self.body)
-        )
-        response = Response(data, content_type=self.content_type)
-        if self.encoded:
-            response.vary.add("Accept-Encoding")
-        if coding != "identity":
-            response.content_encoding = coding
-            response.set_etag(f"{self.etag}-{coding}")
-        else:
-            response.set_etag(self.etag)
-        response.last_modified = self.last_modified
-        return response
+    def respond(self, max_age: int) -> Response:
+        """This page for the current request: the best coding it accepts, 304 if it has it."""
+        variant = self.variants[-1]
+        if len(self.variants) > 1:
+            accept = request.accept_encodings
+            variant = next((v for v in self.variants if accept.quality(v.coding) > 0), variant)
+        headers = [("ETag", f'"{variant.etag}"'), ("Cache-Control", f"public, max-age={max_age}")]
+        if self.last_modified_header:
+            headers.append(("Last-Modified", self.last_modified_header))
+        if len(self.variants) > 1:
+            headers.append(("Vary", "Accept-Encoding"))
+        if self._not_modified(variant.etag):
+            return Response(status=304, headers=headers)
+        if variant.coding != "identity":
+            headers.append(("Content-Encoding", variant.coding))
+        headers.append(("Content-Type", self.content_type))
+        return Response(variant.body, headers=headers)
+
+    def _not_modified(self, etag: str) -> bool:
+        """RFC 9110 conditional GET: If-None-Match first; If-Modified-Since only without it."""
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return parse_etags(if_none_match).contains_weak(etag)
+        since = request.headers.get("If-Modified-Since")
+        if since is None or self.last_modified is None:
+            return False
+        asked = parse_date(since)
+        return asked is not None and self.last_modified.replace(microsecond=0) <= asked
 
 
 def _compressible(content_type: str) -> bool:
@@ -99,6 +120,10 @@ class PageCache:
         self.cache = Cache(app)
         self.deploy_id = str(app.config["DEPLOY_ID"])
         self._failing = False
+        # The hottest pages, unpickled, in this process. Keys carry the content version, so
+        # an entry here is never stale; it only saves the backend a round trip.
+        self._hot: OrderedDict[str, StoredPage] = OrderedDict()
+        self._hot_lock = threading.Lock()
 
     def key(self, index: Index, url: str) -> str:
         """Pages differ by deploy, content version and absolute URL (pages carry absolute
@@ -107,19 +132,32 @@ class PageCache:
         return f"page:{self.deploy_id}:{index.version}:{url}"
 
     def get(self, key: str) -> StoredPage | None:
+        page = self._hot.get(key)
+        if page is not None:
+            return page
         try:
             page = self.cache.get(key)
         except CACHE_ERRORS as e:
             self._failed(e)
             return None
         self._recovered()
-        return page if isinstance(page, StoredPage) else None
+        if not isinstance(page, StoredPage):
+            return None
+        self._remember(key, page)
+        return page
 
     def set(self, key: str, page: StoredPage) -> None:
+        self._remember(key, page)
         try:
             self.cache.set(key, page)
         except CACHE_ERRORS as e:
             self._failed(e)
+
+    def _remember(self, key: str, page: StoredPage) -> None:
+        with self._hot_lock:
+            self._hot[key] = page
+            while len(self._hot) > HOT_PAGES:
+                self._hot.popitem(last=False)
 
     def _failed(self, error: Exception) -> None:
         if not self._failing:
@@ -175,7 +213,8 @@ def _cached(view: Callable[..., Any], query: tuple[str, ...]) -> Callable[..., H
         index = current_index()
         pages: PageCache = current_app.extensions["blog.page_cache"]
         varying = "&".join(f"{name}={request.args.get(name, '')}" for name in query)
-        key = pages.key(index, site_root() + request.path.lstrip("/") + "?" + varying)
+        origin = current_app.config["SITE_URL"] or f"{request.scheme}://{request.host}"
+        key = pages.key(index, f"{origin}{request.path}?{varying}")
         page = pages.get(key)
         if page is None:
             response = make_response(view(*args, **kwargs))
@@ -183,7 +222,6 @@ def _cached(view: Callable[..., Any], query: tuple[str, ...]) -> Callable[..., H
                 return response
             page = StoredPage.of(response)
             pages.set(key, page)
-        response = page.response(request.accept_encodings)
-        return set_freshness(response, index).make_conditional(request)
+        return page.respond(max_age(index, get_library().clock()))
 
     return wrapper
