@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .caching import PageCache
 from .content import Library, get_library
 from .models import site_timezone
+from .parsecache import ParseCache, default_folder
 from .render import Renderer
 from .search import SearchIndex
 
@@ -35,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "CONTENT_CHECK_INTERVAL": 1.0,
     "MAX_ARTICLE_BYTES": 2 * 1024 * 1024,
+    "PARSE_CACHE_DIR": "",
     "PER_PAGE": 20,
     "FEED_ITEMS": 50,
     "FEED_TTL": 15,
@@ -83,6 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         check_interval=float(app.config["CONTENT_CHECK_INTERVAL"]),
         max_bytes=int(app.config["MAX_ARTICLE_BYTES"]),
         renderer=Renderer(app.config["EMBED_HOSTS"]),
+        parse_cache=_parse_cache(app),
     )
     app.extensions["blog.library"] = library
     app.extensions["blog.page_cache"] = PageCache(app)
@@ -107,6 +110,18 @@ def _normalise_config(app: Flask) -> None:
             app.config[key] = [item.strip() for item in app.config[key].split(",") if item.strip()]
     if not app.config["DEPLOY_ID"]:
         app.config["DEPLOY_ID"] = _code_fingerprint()
+
+
+def _parse_cache(app: Flask) -> ParseCache | None:
+    """The on-disk parse cache: ``PARSE_CACHE_DIR``, its default, or none when set to "off"."""
+    folder = str(app.config["PARSE_CACHE_DIR"])
+    if folder == "off":
+        return None
+    return ParseCache(
+        Path(folder) if folder else default_folder(),
+        Path(app.config["CONTENT_DIR"]),
+        app.config["SITE_TIMEZONE"],
+    )
 
 
 def _code_fingerprint() -> str:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
 from markupsafe import Markup
@@ -24,6 +25,7 @@ from markupsafe import Markup
 from . import git
 from .index import Index, build_index
 from .models import Article, ArticleError, parse_article
+from .parsecache import ParseCache
 from .render import Renderer
 from .watch import Watch
 
@@ -75,6 +77,7 @@ class Library:
         max_bytes: int,
         renderer: Renderer,
         clock: Callable[[], dt.datetime] = utc_now,
+        parse_cache: ParseCache | None = None,
     ) -> None:
         self.root = root
         self.timezone = timezone
@@ -82,6 +85,7 @@ class Library:
         self.max_bytes = max_bytes
         self.renderer = renderer
         self.clock = clock
+        self.parse_cache = parse_cache
         self._entries: dict[str, Entry] = {}
         self._lock = threading.Lock()
         self._watch: Watch | None = None
@@ -107,8 +111,17 @@ class Library:
         """Read the whole folder now (at start-up, before any request)."""
         with self._lock:
             self._commits = git.CommitTimes(self.root) if git.is_checkout(self.root) else None
-            self._scan()
+            cached = self.parse_cache.read() if self.parse_cache else {}
+            self._scan(cached)
             self._rebuild()
+            if self.parse_cache:
+                self.parse_cache.write(
+                    {
+                        rel: (e.stamp, e.source_hash, e.article)
+                        for rel, e in self._entries.items()
+                        if e.article is not None and e.error is None
+                    }
+                )
         return self._index
 
     def refresh(self) -> Index:
@@ -148,14 +161,22 @@ class Library:
         if changed or self._publication_due(self._index):
             self._rebuild()
 
-    def _scan(self) -> bool:
-        """Compare every file's stamp with what we hold; parse the ones that differ."""
+    def _scan(self, cached: dict[str, Any] | None = None) -> bool:
+        """Compare every file's stamp with what we hold; parse the ones that differ.
+
+        ``cached`` (from the parse cache, at start-up) supplies articles for files whose
+        stamp has not changed since it was written, without reading them.
+        """
         seen: set[str] = set()
         changed = False
         for rel, st in self._walk():
             seen.add(rel)
             entry = self._entries.get(rel)
-            if entry is None or entry.stamp != Stamp.of(st):
+            stamp = Stamp.of(st)
+            if entry is None and cached and rel in cached and cached[rel][0] == stamp:
+                self._entries[rel] = Entry(*cached[rel])
+                changed = True
+            elif entry is None or entry.stamp != stamp:
                 changed |= self._load(rel)
         for gone in set(self._entries) - seen:
             del self._entries[gone]

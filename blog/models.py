@@ -113,6 +113,13 @@ class Article:
         """Sections in order, then the body: the article's full Markdown source."""
         return "\n\n".join((*(s.markdown for s in self.sections), self.body))
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A mappingproxy cannot be pickled (the parse cache pickles articles): store a dict.
+        return {**self.__dict__, "extra": dict(self.extra)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, extra=MappingProxyType(state["extra"]))
+
     def is_published(self, now: dt.datetime) -> bool:
         """Readers see an article once it is not a draft and its time has come."""
         return not self.draft and self.date <= now
