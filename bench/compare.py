@@ -25,9 +25,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -62,14 +62,26 @@ def wait_until_up(url: str, timeout: float = 300) -> float:
 
 
 @contextmanager
-def gunicorn(app: str, content: Path, env_extra: dict[str, str]) -> Iterator[tuple[str, int, float]]:
+def gunicorn(
+    app: str, content: Path, env_extra: dict[str, str]
+) -> Iterator[tuple[str, int, float]]:
     """(base URL, master pid, seconds from process start to first 200)."""
     port = free_port()
-    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "FLASK_CONTENT_DIR": str(content),
-           "FLASK_SITE_URL": SITE_URL, "FLASK_LOG_LEVEL": "ERROR", **env_extra}
-    process = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "FLASK_CONTENT_DIR": str(content),
+        "FLASK_SITE_URL": SITE_URL,
+        "FLASK_LOG_LEVEL": "ERROR",
+        **env_extra,
+    }
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         cold = wait_until_up(base + "/")
@@ -105,8 +117,11 @@ http {{
     {config_body}
 }}
 """)
-    process = subprocess.Popen(["nginx", "-c", str(config), "-g", "daemon off;"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        ["nginx", "-c", str(config), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(0.5)
     if process.poll() is not None:
         raise RuntimeError("nginx: " + process.stderr.read().decode())
@@ -127,8 +142,12 @@ def deploy_server_block(name: str, **replace: str) -> str:
 
 def wrk(url: str, duration: int) -> tuple[float, float, float]:
     """(requests/s, p50 ms, p99 ms) from one wrk run at 64 connections."""
-    done = subprocess.run(["wrk", "-t2", "-c64", f"-d{duration}s", "--latency", url],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["wrk", "-t2", "-c64", f"-d{duration}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     out = done.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -170,7 +189,7 @@ def edit_timings(base: str, content: Path) -> tuple[float, float]:
         return float("nan"), float("nan")
     text = article.read_text()
     marker = f"EDIT{int(time.time())}"
-    article.write_text(text.replace("title: \"", f"title: \"{marker} ", 1))
+    article.write_text(text.replace('title: "', f'title: "{marker} ', 1))
     start = time.perf_counter()
     while marker.encode() not in get(url)[1]:
         time.sleep(0.005)
@@ -186,26 +205,40 @@ def edit_timings(base: str, content: Path) -> tuple[float, float]:
 
 def urls_for(frozen: Path) -> dict[str, str]:
     """The URLs to load, picked from the frozen site: its busiest tag, a mid-list article."""
-    tags = re.findall(r'href="/tag/([^/]+)/">[^<]*</a> <span class="count">([\d,]+) article',
-                      (frozen / "tags" / "index.html").read_text())
+    tags = re.findall(
+        r'href="/tag/([^/]+)/">[^<]*</a> <span class="count">([\d,]+) article',
+        (frozen / "tags" / "index.html").read_text(),
+    )
     tag = max(tags, key=lambda t: int(t[1].replace(",", "")))[0]
     articles = sorted(p.name for p in (frozen / "news").iterdir())
     pages = len(list((frozen / "page").iterdir())) if (frozen / "page").exists() else 0
-    return {"home": "/", f"home page {min(50, pages + 1)}": f"/page/{min(50, pages + 1)}/"
-            if pages else "/", "article": f"/news/{articles[len(articles) // 3]}/",
-            "category": "/category/business/", "tag": f"/tag/{tag}/", "feed": "/feed.xml",
-            "search": "/search?q=harbour+ferry"}
+    return {
+        "home": "/",
+        f"home page {min(50, pages + 1)}": f"/page/{min(50, pages + 1)}/" if pages else "/",
+        "article": f"/news/{articles[len(articles) // 3]}/",
+        "category": "/category/business/",
+        "tag": f"/tag/{tag}/",
+        "feed": "/feed.xml",
+        "search": "/search?q=harbour+ferry",
+    }
 
 
 def run_size(count: int, duration: int, runs: int, work: Path) -> list[str]:
     content = work / f"content-{count}"
-    subprocess.run([sys.executable, str(ROOT / "bench" / "corpus.py"), str(count), str(content)],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "corpus.py"), str(count), str(content)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     frozen = work / f"frozen-{count}"
     env = {**os.environ, "FLASK_CONTENT_DIR": str(content), "FLASK_LOG_LEVEL": "ERROR"}
-    subprocess.run([str(BIN / "flask"), "--app", "app", "freeze", str(frozen),
-                    "--base-url", SITE_URL], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "app", "freeze", str(frozen), "--base-url", SITE_URL],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     urls = urls_for(frozen)
     rows: dict[str, dict[str, tuple[float, float, float]]] = {}
     cache = {"FLASK_PARSE_CACHE_DIR": str(work / "parse-cache")}
@@ -216,17 +249,32 @@ def run_size(count: int, duration: int, runs: int, work: Path) -> list[str]:
         bare_base, _, _ = stack.enter_context(gunicorn("bench.bare_app:app", content, {}))
         static_port, proxy_port = free_port(), free_port()
         app_port = app_base.rsplit(":", 1)[1]
-        stack.enter_context(nginx(
-            deploy_server_block("nginx-static.conf", **{"listen 80": f"listen 127.0.0.1:{static_port}",
-                                "/srv/courier/site": str(frozen)})
-            + deploy_server_block("nginx-proxy.conf", **{
-                "listen 80": f"listen 127.0.0.1:{proxy_port}",
-                "/var/cache/nginx/courier": str(work / f"nginx-cache-{count}"),
-                "127.0.0.1:8000": f"127.0.0.1:{app_port}"}),
-            work / f"nginx-{count}"))
-        targets = {"app (gunicorn)": app_base, "bare Flask (gunicorn)": bare_base,
-                   "app behind nginx cache": f"http://127.0.0.1:{proxy_port}",
-                   "nginx, frozen files": f"http://127.0.0.1:{static_port}"}
+        stack.enter_context(
+            nginx(
+                deploy_server_block(
+                    "nginx-static.conf",
+                    **{
+                        "listen 80": f"listen 127.0.0.1:{static_port}",
+                        "/srv/courier/site": str(frozen),
+                    },
+                )
+                + deploy_server_block(
+                    "nginx-proxy.conf",
+                    **{
+                        "listen 80": f"listen 127.0.0.1:{proxy_port}",
+                        "/var/cache/nginx/courier": str(work / f"nginx-cache-{count}"),
+                        "127.0.0.1:8000": f"127.0.0.1:{app_port}",
+                    },
+                ),
+                work / f"nginx-{count}",
+            )
+        )
+        targets = {
+            "app (gunicorn)": app_base,
+            "bare Flask (gunicorn)": bare_base,
+            "app behind nginx cache": f"http://127.0.0.1:{proxy_port}",
+            "nginx, frozen files": f"http://127.0.0.1:{static_port}",
+        }
         for name, path in urls.items():
             for target, base in targets.items():
                 if target.startswith("nginx") and name == "search":
@@ -247,19 +295,31 @@ def conditional_rps(url: str, duration: int) -> float:
     """requests/s of 304 answers: wrk with the page's own ETag in If-None-Match."""
     with urllib.request.urlopen(url) as response:
         etag = response.headers["ETag"]
-    done = subprocess.run(["wrk", "-t2", "-c64", f"-d{duration}s", "-H",
-                           f"If-None-Match: {etag}", url], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        ["wrk", "-t2", "-c64", f"-d{duration}s", "-H", f"If-None-Match: {etag}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)[1])
 
 
-def table(count: int, rows: dict[str, dict[str, tuple[float, float, float]]],
-          cold: tuple[float, float], peak: float, visible: float, first: float,
-          conditional: float) -> list[str]:
-    lines = [f"### {count:,} articles", "",
-             "| URL | app rps (p50/p99 ms) | bare Flask rps | app/bare | nginx cache rps | "
-             "nginx frozen rps (p50/p99 ms) | cache/frozen |",
-             "|---|---|---|---|---|---|---|"]
+def table(
+    count: int,
+    rows: dict[str, dict[str, tuple[float, float, float]]],
+    cold: tuple[float, float],
+    peak: float,
+    visible: float,
+    first: float,
+    conditional: float,
+) -> list[str]:
+    lines = [
+        f"### {count:,} articles",
+        "",
+        "| URL | app rps (p50/p99 ms) | bare Flask rps | app/bare | nginx cache rps | "
+        "nginx frozen rps (p50/p99 ms) | cache/frozen |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, by in rows.items():
         app = by["app (gunicorn)"]
         bare = by["bare Flask (gunicorn)"]
@@ -268,14 +328,22 @@ def table(count: int, rows: dict[str, dict[str, tuple[float, float, float]]],
         lines.append(
             f"| {name} | {app[0]:,.0f} ({app[1]:.1f}/{app[2]:.1f}) | {bare[0]:,.0f} | "
             f"{app[0] / bare[0]:.0%} | {proxy[0]:,.0f} | "
-            + (f"{static[0]:,.0f} ({static[1]:.1f}/{static[2]:.1f}) | {proxy[0] / static[0]:.0%} |"
-               if static else "n/a | n/a |"))
-    lines += ["", f"- cold start, process start to first response: {cold[1]:.2f} s "
-              f"(the very first start, filling the parse cache: {cold[0]:.2f} s)",
-              f"- peak memory of a worker (VmHWM): {peak:.0f} MB",
-              f"- file edit to new version served: {visible:.2f} s",
-              f"- first request after a single-file edit: {first:.1f} ms",
-              f"- conditional requests (304) on the article: {conditional:,.0f} requests/s", ""]
+            + (
+                f"{static[0]:,.0f} ({static[1]:.1f}/{static[2]:.1f}) | {proxy[0] / static[0]:.0%} |"
+                if static
+                else "n/a | n/a |"
+            )
+        )
+    lines += [
+        "",
+        f"- cold start, process start to first response: {cold[1]:.2f} s "
+        f"(the very first start, filling the parse cache: {cold[0]:.2f} s)",
+        f"- peak memory of a worker (VmHWM): {peak:.0f} MB",
+        f"- file edit to new version served: {visible:.2f} s",
+        f"- first request after a single-file edit: {first:.1f} ms",
+        f"- conditional requests (304) on the article: {conditional:,.0f} requests/s",
+        "",
+    ]
     return lines
 
 
@@ -285,10 +353,14 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--runs", type=int, default=3, help="wrk runs per URL (median)")
     args = parser.parse_args()
-    lines = [f"# bench/compare.py {' '.join(map(str, args.sizes))} "
-             f"(--duration {args.duration} --runs {args.runs})", "",
-             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores; wrk -t2 -c64 "
-             "on the same machine; medians of the runs.", ""]
+    lines = [
+        f"# bench/compare.py {' '.join(map(str, args.sizes))} "
+        f"(--duration {args.duration} --runs {args.runs})",
+        "",
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores; wrk -t2 -c64 "
+        "on the same machine; medians of the runs.",
+        "",
+    ]
     with tempfile.TemporaryDirectory() as folder:
         for count in args.sizes:
             lines += run_size(count, args.duration, args.runs, Path(folder))
