@@ -92,11 +92,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["blog.search"] = {"engine": SearchIndex(), "version": None}
     library.load()
 
-    from . import assets, cli, discovery, hooks, views
+    from . import assets, cli, discovery, hooks, search_page, templating, views
 
     assets.init_app(app)
+    templating.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(discovery.bp)
+    app.register_blueprint(search_page.bp)
     app.register_blueprint(hooks.bp)
     app.cli.add_command(cli.content)
     app.cli.add_command(cli.freeze_command)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from .content import Entry
 from .index import Index
 from .models import Article, slugify
-from .render import removals
+from .removals import removals
 
 SEVERITIES = ("error", "warning", "info")
 

@@ -10,7 +10,6 @@ import re
 import threading
 from collections.abc import Callable, Collection, Iterator
 from html import unescape
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -47,7 +46,7 @@ MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
 }
 
 
-def _url_scheme(value: str) -> str:
+def url_scheme(value: str) -> str:
     """Scheme as a browser would read it; '' for site-relative URLs."""
     cleaned = "".join(c for c in value if c > " ").lower()
     return urlsplit(cleaned).scheme if ":" in cleaned.split("/", 1)[0] else ""
@@ -55,7 +54,7 @@ def _url_scheme(value: str) -> str:
 
 def _link_attribute(tag: str, name: str, value: str) -> bool:
     if name == "href":
-        return _url_scheme(value) in LINK_SCHEMES | {""}
+        return url_scheme(value) in LINK_SCHEMES | {""}
     if name == "class":
         return set(value.split()) <= FOOTNOTE_CLASSES
     return name in ("title", "id")
@@ -63,7 +62,7 @@ def _link_attribute(tag: str, name: str, value: str) -> bool:
 
 def _image_attribute(tag: str, name: str, value: str) -> bool:
     if name == "src":
-        return _url_scheme(value) in IMAGE_SCHEMES | {""}
+        return url_scheme(value) in IMAGE_SCHEMES | {""}
     return name in ("alt", "title", "width", "height")
 
 
@@ -71,10 +70,10 @@ def _class_attribute(tag: str, name: str, value: str) -> bool:
     return name == "class" and set(value.split()) <= FOOTNOTE_CLASSES
 
 
-def _attributes(embed_hosts: Collection[str]) -> dict[str, Any]:
+def attribute_rules(embed_hosts: Collection[str]) -> dict[str, Any]:
     def iframe_attribute(tag: str, name: str, value: str) -> bool:
         if name == "src":
-            return _embed_allowed(value, embed_hosts)
+            return embed_allowed(value, embed_hosts)
         return name in ("width", "height", "title", "allowfullscreen")
 
     heading = ["id"]
@@ -92,7 +91,7 @@ def _attributes(embed_hosts: Collection[str]) -> dict[str, Any]:
     }
 
 
-def _embed_allowed(src: str, embed_hosts: Collection[str]) -> bool:
+def embed_allowed(src: str, embed_hosts: Collection[str]) -> bool:
     parts = urlsplit(src.strip())
     return parts.scheme == "https" and (parts.hostname or "") in embed_hosts
 
@@ -108,7 +107,7 @@ class _DropFilter(Filter):
         name = token.get("name", "").lower()
         if name == "iframe":
             src = token.get("data", {}).get((None, "src"), "")
-            return not _embed_allowed(src, self.embed_hosts)
+            return not embed_allowed(src, self.embed_hosts)
         return name in DROP_WITH_CONTENT
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
@@ -198,7 +197,7 @@ class Renderer:
             )
             cleaner = bleach.Cleaner(
                 tags=ALLOWED_TAGS,
-                attributes=_attributes(self.embed_hosts),
+                attributes=attribute_rules(self.embed_hosts),
                 protocols=LINK_SCHEMES,
                 strip=True,
                 strip_comments=True,
@@ -244,85 +243,6 @@ def feed_html(html: str, base: str) -> Markup:
     # str(): Markup's own methods would escape the replacement as if it were text.
     linked = _EMBED.sub(r'<p><a href="\1">Watch the embedded video</a></p>', str(html))
     return Markup(_URL_ATTRIBUTE.sub(lambda m: f'{m[1]}="{urljoin(base, m[2])}"', linked))
-
-
-# What pasting from a word processor leaves behind and sanitizing drops without loss: the
-# check does not nag about these.
-PASTE_NOISE_TAGS = frozenset({"span", "font", "o:p", "u", "center", "section", "article"})
-PASTE_NOISE_ATTRIBUTES = frozenset(
-    {"style", "dir", "class", "id", "lang", "align", "title", "frameborder", "allow", "scrolling"}
-)
-_CODE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`", re.DOTALL)
-_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
-_MARKDOWN_URL = re.compile(
-    r"\]\(\s*<?([^)\s>]+)|^\s*\[[^\]]+\]:\s*<?(\S+?)>?\s*$|<([a-zA-Z][\w+.-]*:[^>\s]*)>",
-    re.MULTILINE,
-)
-
-
-class _Inventory(HTMLParser):
-    """Every start tag and attribute in a piece of HTML, as written (no sanitizing)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, attrs))
-
-
-def removals(markdown_text: str, embed_hosts: Collection[str]) -> list[str]:
-    """What the sanitizer would take out of this Markdown that an editor would miss.
-
-    Reads the raw HTML and Markdown link targets against the same allow-list the renderer
-    uses, without rendering: fast enough to run over thousands of files in a pre-commit hook.
-    """
-    text = _COMMENT.sub("", _CODE.sub("", markdown_text))
-    found: dict[str, None] = {}
-    hosts = frozenset(h.lower() for h in embed_hosts)
-    if "<" in text:
-        attributes = _attributes(hosts)
-        inventory = _Inventory()
-        inventory.feed(text)
-        for tag, attrs in inventory.tags:
-            for item in _tag_removals(tag, attrs, attributes, hosts):
-                found[item] = None
-    if "](" not in text and "]:" not in text and "<" not in text:
-        return list(found)
-    for match in _MARKDOWN_URL.finditer(text):
-        url = next(g for g in match.groups() if g)
-        if _url_scheme(url) not in LINK_SCHEMES | {""}:
-            found[f"the link {url[:40]}"] = None
-    return list(found)
-
-
-def _tag_removals(
-    tag: str,
-    attrs: list[tuple[str, str | None]],
-    attributes: dict[str, Any],
-    embed_hosts: Collection[str],
-) -> list[str]:
-    if ":" in tag:
-        return []  # a Markdown autolink such as <https://…>: its URL is checked as a link
-    if tag in DROP_WITH_CONTENT:
-        return [f"<{tag}> and everything in it"]
-    if tag == "iframe":
-        src = dict(attrs).get("src") or ""
-        if not _embed_allowed(src, embed_hosts):
-            return [f"the embed from {urlsplit(src.strip()).hostname or src[:40]!s}"]
-    if tag not in ALLOWED_TAGS | {"h1"}:
-        return [] if tag in PASTE_NOISE_TAGS else [f"<{tag}> (its text stays)"]
-    allowed = attributes.get(tag, [])
-    gone = []
-    for name, value in attrs:
-        ok = allowed(tag, name, value or "") if callable(allowed) else name in allowed
-        if ok or name in PASTE_NOISE_ATTRIBUTES or name.startswith("data-"):
-            continue
-        if name in ("href", "src"):
-            gone.append(f"the {'link' if name == 'href' else 'image'} {(value or '')[:40]}")
-        else:
-            gone.append(f"{name}= on <{tag}>")
-    return gone
 
 
 _H2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.DOTALL)

@@ -22,17 +22,15 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as HTTPResponse
 
 from . import meta, preview
-from .caching import cached_page, cached_page_varying, current_index, set_freshness
+from .caching import cached_page, current_index, set_freshness
 from .content import get_library
 from .index import EPOCH, Group
 from .models import Article, slugify
 from .render import table_of_contents
-from .search import SearchIndex
 from .urls import external_url
 
 bp = Blueprint("site", __name__)
 
-MAX_QUERY = 200  # characters of a search query that are read at all
 TOC_MIN_HEADINGS = 3  # a long article with this many subheadings gets a table of contents
 TOC_MIN_WORDS = 350
 
@@ -283,61 +281,6 @@ def tags() -> HTTPResponse:
     return _group_index("tag", current_index().tags)
 
 
-@dataclass(frozen=True)
-class ResultsPage:
-    """Where a page of search results sits among all of them."""
-
-    number: int
-    count: int
-    first: int
-
-
-def _search_index() -> SearchIndex:
-    """The app's search index, brought up to date with the current content version."""
-    index = current_index()
-    state = current_app.extensions["blog.search"]
-    if state["version"] != index.version:
-        state["engine"].sync(index.articles)  # incremental: only changed articles
-        state["version"] = index.version
-    engine: SearchIndex = state["engine"]
-    return engine
-
-
-@bp.route("/search")
-@cached_page_varying("q", "page")
-def search() -> HTTPResponse:
-    """Search over headline, standfirst, tags, category and text; ``q`` is plain text."""
-    query = request.args.get("q", "")[:MAX_QUERY]
-    number = request.args.get("page", "1")
-    if not number.isdigit() or len(number) > 6 or int(number) < 1:
-        abort(400)
-    per_page = int(current_app.config["PER_PAGE"])
-    results = _search_index().search(query, limit=per_page, offset=(int(number) - 1) * per_page)
-    count = max(1, -(-results.total // per_page))
-    if int(number) > count:
-        abort(404)
-    title = f"Search: {results.query}" if results.query else "Search"
-    page_meta = replace(
-        meta.PageMeta(
-            title,
-            f"Articles on {current_app.config['SITE_NAME']} matching "
-            f"{results.query or 'your words'}.",
-            "",
-            meta.image_url(None),
-        ),
-        robots="noindex, follow",
-    )
-    return render_page(
-        "search.html",
-        newest_change([hit.article for hit in results.hits]),
-        results=results,
-        page=ResultsPage(int(number), count, (int(number) - 1) * per_page + 1),
-        latest=current_index().articles[:6],
-        search_query=results.query,
-        meta=page_meta,
-    )
-
-
 @bp.app_errorhandler(400)
 @bp.app_errorhandler(404)
 @bp.app_errorhandler(405)
@@ -357,29 +300,3 @@ def error_page(error: HTTPException) -> HTTPResponse:
     if error.code == 405:
         response.headers["Allow"] = ", ".join(error.valid_methods or ())  # type: ignore[attr-defined]
     return set_freshness(response, index)
-
-
-@bp.app_template_filter("local_date")
-def local_date(moment: dt.datetime) -> str:
-    """A reader's date, in the site's time zone: 2 June 2025."""
-    local = moment.astimezone(get_library().timezone)
-    return f"{local.day} {local:%B %Y}"
-
-
-@bp.app_template_filter("local_datetime")
-def local_datetime(moment: dt.datetime) -> str:
-    """A reader's date and time, in the site's time zone: 2 June 2025, 07:45 UTC."""
-    local = moment.astimezone(get_library().timezone)
-    return f"{local.day} {local:%B %Y, %H:%M %Z}"
-
-
-@bp.app_context_processor
-def site_context() -> dict[str, Any]:
-    """What every template needs: the site's name and the categories for the header."""
-    config = current_app.config
-    return {
-        "site_name": config["SITE_NAME"],
-        "site_description": config["SITE_DESCRIPTION"],
-        "site_language": config["SITE_LANGUAGE"],
-        "nav_categories": current_index().categories.values(),
-    }
