@@ -140,8 +140,11 @@ def _assign_slugs(articles: Iterable[Article]) -> tuple[list[Article], list[Conf
     taken = set(claims)
     result: list[Article] = []
     clashes: list[Conflict] = []
-    for slug in sorted(claims):
-        first, *others = sorted(claims[slug], key=lambda a: (a.date, a.path))
+    for slug, claimants in claims.items():
+        if len(claimants) == 1:  # the usual case: nothing to settle
+            result.append(claimants[0])
+            continue
+        first, *others = sorted(claimants, key=lambda a: (a.date, a.path))
         result.append(first)
         for n, other in enumerate(others, start=2):
             while f"{slug}-{n}" in taken:
@@ -172,7 +175,7 @@ def _redirects(published: list[Article], conflicts: list[Conflict]) -> dict[str,
     """Old path → slug for every alias of a published article; live URLs always win."""
     live = {f"/news/{a.slug}" for a in published}
     redirects: dict[str, str] = {}
-    for article in sorted(published, key=lambda a: (a.date, a.path)):
+    for article in reversed(published):  # oldest first: the first claim on a path wins
         for alias in article.aliases:
             path = alias_path(alias)
             if path in live and path != f"/news/{article.slug}":
@@ -209,7 +212,7 @@ def _groups(
             slug = slugify(name)
             if slug:
                 members[slug].append(article)
-                spellings[slug][name] += 1
+                spellings[slug][name] += 1  # Counter.update per name costs more
     groups = {
         slug: Group(
             slug, min(spellings[slug], key=lambda n: (-spellings[slug][n], n)), tuple(items)
