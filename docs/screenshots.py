@@ -15,26 +15,17 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.live import gunicorn  # noqa: E402
+from tests.live import CHROMIUM, CHROMIUM_FLAGS, gunicorn  # noqa: E402
 
 SHOTS = {"home": "/", "article": "/news/marrowby-film-festival-unveils-lineup/"}
 WIDTHS = {"phone": (360, 780), "desktop": (1280, 900)}
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def main() -> None:
     out = ROOT / "docs" / "screenshots"
     out.mkdir(exist_ok=True)
     with gunicorn(ROOT / "content") as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         for width_name, (width, height) in WIDTHS.items():
             context = browser.new_context(viewport={"width": width, "height": height})
             context.route(

@@ -16,22 +16,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import article_text
-from tests.live import ROOT, gunicorn
+from tests.live import CHROMIUM, CHROMIUM_FLAGS, ROOT, gunicorn
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 WIDTHS = (360, 768, 1280)
 
 
