@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from . import git
 from .index import Index, build_index
+from .index_update import update_index
 from .models import Article, ArticleError, parse_article
 from .parsecache import ParseCache
 from .render import Renderer
@@ -287,11 +288,17 @@ class Library:
         self._apply_commit_times()
         articles = {rel: e.article for rel, e in self._entries.items() if e.article is not None}
         errors = {rel: e.error for rel, e in self._entries.items() if e.error is not None}
-        index = build_index(articles, self.clock(), errors=errors)
+        old = self._index
+        # An unchanged file keeps its Article object: identity finds what changed.
+        changed = {
+            p for p in articles.keys() | old.files.keys() if articles.get(p) is not old.files.get(p)
+        }
+        index = update_index(old, articles, changed, self.clock(), errors)
         for conflict in index.conflicts:
             self._report(f"conflict:{conflict}", f"conflict: {conflict}")
-        live = {a.source_hash for a in articles.values()}
-        self._html = {h: html for h, html in self._html.items() if h in live}
+        for path in changed:  # forget the HTML of versions no longer served
+            if path in old.files and articles.get(path) is not old.files[path]:
+                self._html.pop(old.files[path].source_hash, None)
         self._index = index
 
 

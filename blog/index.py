@@ -39,6 +39,7 @@ class Group:
     slug: str
     name: str
     articles: tuple[Article, ...]
+    spellings: Mapping[str, int] = field(default_factory=dict, compare=False)  # name → uses
 
     @property
     def count(self) -> int:
@@ -61,6 +62,11 @@ class Index:
     conflicts: tuple[Conflict, ...] = ()
     positions: Mapping[str, int] = field(default_factory=dict)
     redirects: Mapping[str, str] = field(default_factory=dict)
+    # What an update needs to change this index without rebuilding it (index_update.py).
+    files: Mapping[str, Article] = field(default_factory=dict)
+    claims: Mapping[str, int] = field(default_factory=dict)
+    digest: int = 0
+    built_at: dt.datetime | None = None  # the "now" its publication states are for
 
     def redirect_for(self, path: str) -> str | None:
         """The slug of the article an old path (an ``aliases:`` entry) now lives at."""
@@ -112,12 +118,13 @@ def build_index(
     )
     upcoming = [a.date for a in articles if not a.draft and a.date > now]
     redirects = _redirects(published, conflicts)
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(f"{path}\0{files[path].source_hash}\0{files[path].committed}\n".encode())
-    digest.update(f"published:{len(published)}".encode())
+    digest = 0
+    claims: dict[str, int] = defaultdict(int)
+    for path, article in files.items():
+        digest ^= file_digest(path, article)
+        claims[article.slug] += 1
     return Index(
-        version=digest.hexdigest()[:16],
+        version=version_of(digest, len(published)),
         articles=tuple(published),
         by_slug=MappingProxyType({a.slug: a for a in published}),
         categories=_groups(published, lambda a: [a.category] if a.category else []),
@@ -129,7 +136,32 @@ def build_index(
         conflicts=tuple(conflicts),
         positions=MappingProxyType({a.slug: i for i, a in enumerate(published)}),
         redirects=MappingProxyType(redirects),
+        files=files,
+        claims=MappingProxyType(dict(claims)),
+        digest=digest,
+        built_at=now,
     )
+
+
+def file_digest(path: str, article: Article) -> int:
+    """One file's share of the content version; the version XORs them, so one file's change
+    updates it in constant time."""
+    text = f"{path}\0{article.source_hash}\0{article.committed}"
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:16], "big")
+
+
+def version_of(digest: int, published: int) -> str:
+    """The content version: every file's content, and which of them are published now."""
+    return hashlib.sha256(f"{digest:032x}:{published}".encode()).hexdigest()[:16]
+
+
+def commonest_name(spellings: Mapping[str, int]) -> str:
+    """The spelling editors use most for a group (ties: the first in sort order)."""
+    return min(spellings, key=lambda n: (-spellings[n], n))
+
+
+def sort_groups(groups: Mapping[str, Group]) -> Mapping[str, Group]:
+    return MappingProxyType(dict(sorted(groups.items(), key=lambda kv: kv[1].name.lower())))
 
 
 def _assign_slugs(articles: Iterable[Article]) -> tuple[list[Article], list[Conflict]]:
@@ -214,9 +246,7 @@ def _groups(
                 members[slug].append(article)
                 spellings[slug][name] += 1  # Counter.update per name costs more
     groups = {
-        slug: Group(
-            slug, min(spellings[slug], key=lambda n: (-spellings[slug][n], n)), tuple(items)
-        )
+        slug: Group(slug, commonest_name(spellings[slug]), tuple(items), dict(spellings[slug]))
         for slug, items in members.items()
     }
-    return MappingProxyType(dict(sorted(groups.items(), key=lambda kv: kv[1].name.lower())))
+    return sort_groups(groups)
