@@ -69,7 +69,7 @@ def test_updates_match_full_builds(
 ) -> None:
     import blog.index_update
 
-    rules = {"alias_p": 0.05, "shared_p": 0.05} if quirky else {"alias_p": 0, "shared_p": 0.01}
+    rules = {"alias_p": 0.05, "shared_p": 0.05} if quirky else {"alias_p": 0, "shared_p": 0}
     full_builds: list[int] = []
     monkeypatch.setattr(
         blog.index_update,
@@ -83,7 +83,7 @@ def test_updates_match_full_builds(
     for step in range(1, 40):
         files = dict(files)
         changed = set(rng.sample(sorted(files), rng.randrange(1, 4)))
-        for path in list(changed):
+        for path in sorted(changed):  # sorted: the same edits whatever the hash seed
             roll = rng.random()
             if roll < 0.15:
                 del files[path]
@@ -96,7 +96,7 @@ def test_updates_match_full_builds(
         index = update_index(index, files, changed, NOW, {})
         assert summary(index) == summary(build_index(files, NOW)), (seed, step)
     if not quirky:
-        assert len(full_builds) < 20  # most of the 39 steps took the fast path
+        assert full_builds == []  # with no clash or alias anywhere, every step is an update
 
 
 def test_a_plain_edit_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -118,3 +118,18 @@ def test_a_plain_edit_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> No
     updated = update_index(index, files, {path}, NOW, {})
     assert builds == []
     assert updated.by_slug[edited.slug].title == "Edited"
+
+
+def test_an_edit_that_claims_another_slug_is_settled_by_a_full_build() -> None:
+    make = lambda path, title, front="": parse_article(  # noqa: E731
+        path,
+        article_text(title=title, date="2025-06-01T00:00:00Z", front=front).encode(),
+        f"{path}{title}",
+        dt.UTC,
+    )
+    files = {"a.md": make("a.md", "A"), "b.md": make("b.md", "B")}
+    index = build_index(files, NOW)
+    files = {**files, "b.md": make("b.md", "B2", "slug: a")}
+    updated = update_index(index, files, {"b.md"}, NOW, {})
+    assert summary(updated) == summary(build_index(files, NOW))
+    assert sorted(updated.by_slug) == ["a", "a-2"]
