@@ -143,7 +143,7 @@ def test_home_pages_hold_twenty_articles_each(content: Content, client: FlaskCli
 
 def test_page_one_redirects_to_the_listing(news: Content, client: FlaskClient) -> None:
     response = client.get("/page/1/")
-    assert response.status_code in (301, 308)
+    assert response.status_code == 308  # Werkzeug: a URL with defaults redirects permanently
     assert response.headers["Location"].endswith("/")
     assert (
         client.get("/category/technology/page/1/")
