@@ -3,6 +3,7 @@
 The app's own settings are FLASK_* variables (see the README); these are the server's.
 """
 
+import gc
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -21,3 +22,16 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
+
+
+def pre_fork(server, worker):
+    """Objects the master loaded (100,000 articles) leave the garbage collector's view, so
+    collections in the workers never write to them and their pages stay shared."""
+    gc.freeze()
+
+
+def post_worker_init(worker):
+    """Watch the content and sync search before the first request, not during it."""
+    from blog import prepare_worker
+
+    prepare_worker(worker.wsgi)

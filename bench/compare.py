@@ -241,9 +241,9 @@ def run_size(count: int, duration: int, runs: int, work: Path) -> list[str]:
     )
     urls = urls_for(frozen)
     rows: dict[str, dict[str, tuple[float, float, float]]] = {}
-    cache = {"FLASK_PARSE_CACHE_DIR": str(work / "parse-cache")}
+    cache = {"FLASK_STORE_DIR": str(work / "store")}
     with gunicorn("app:app", content, cache) as (_, _, first_boot):
-        pass  # the first start ever: parses every file and fills the parse cache
+        pass  # the first start ever: parses every file and fills the store
     with ExitStack() as stack:
         app_base, master, cold = stack.enter_context(gunicorn("app:app", content, cache))
         bare_base, _, _ = stack.enter_context(gunicorn("bench.bare_app:app", content, {}))
@@ -337,7 +337,7 @@ def table(
     lines += [
         "",
         f"- cold start, process start to first response: {cold[1]:.2f} s "
-        f"(the very first start, filling the parse cache: {cold[0]:.2f} s)",
+        f"(the very first start, filling the store: {cold[0]:.2f} s)",
         f"- peak memory of a worker (VmHWM): {peak:.0f} MB",
         f"- file edit to new version served: {visible:.2f} s",
         f"- first request after a single-file edit: {first:.1f} ms",

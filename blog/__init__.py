@@ -17,9 +17,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .caching import PageCache
 from .content import Library, get_library
 from .models import site_timezone
-from .parsecache import ParseCache, default_folder
 from .render import Renderer
 from .search import SearchIndex
+from .search_page import LiveSearch
+from .store import Store, default_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "CONTENT_CHECK_INTERVAL": 1.0,
     "MAX_ARTICLE_BYTES": 2 * 1024 * 1024,
-    "PARSE_CACHE_DIR": "",
+    "STORE_DIR": "",
     "PER_PAGE": 20,
     "FEED_ITEMS": 50,
     "FEED_TTL": 15,
@@ -79,18 +80,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         )
     logging.getLogger("blog").setLevel(app.config["LOG_LEVEL"])
 
+    store = _store(app)
     library = Library(
         Path(app.config["CONTENT_DIR"]),
         timezone=site_timezone(app.config["SITE_TIMEZONE"]),
         check_interval=float(app.config["CONTENT_CHECK_INTERVAL"]),
         max_bytes=int(app.config["MAX_ARTICLE_BYTES"]),
         renderer=Renderer(app.config["EMBED_HOSTS"]),
-        parse_cache=_parse_cache(app),
+        store=store,
     )
     app.extensions["blog.library"] = library
     app.extensions["blog.page_cache"] = PageCache(app)
-    app.extensions["blog.search"] = {"engine": SearchIndex(), "version": None}
+    search = SearchIndex(store, text_of=library.markdown)
+    app.extensions["blog.search"] = LiveSearch(search, library)
     library.load()
+    search.prune()
+    store.close()  # the master's connection must not cross gunicorn's fork
 
     from . import assets, cli, discovery, hooks, search_page, templating, views
 
@@ -105,6 +110,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def prepare_worker(app: Flask) -> None:
+    """A new gunicorn worker's work before its first request (gunicorn.conf.py calls it):
+    start watching the content folder, with the scan that catches edits since the master
+    loaded, and bring the search index up to date. Requests would otherwise pay for both."""
+    get_library(app).refresh()
+    app.extensions["blog.search"].current()
+
+
 def _normalise_config(app: Flask) -> None:
     """Accept the forms an environment variable can take; derive what is left unset."""
     for key in ("EMBED_HOSTS", "CATEGORIES"):
@@ -114,16 +127,19 @@ def _normalise_config(app: Flask) -> None:
         app.config["DEPLOY_ID"] = _code_fingerprint()
 
 
-def _parse_cache(app: Flask) -> ParseCache | None:
-    """The on-disk parse cache: ``PARSE_CACHE_DIR``, its default, or none when set to "off"."""
-    folder = str(app.config["PARSE_CACHE_DIR"])
-    if folder == "off":
-        return None
-    return ParseCache(
-        Path(folder) if folder else default_folder(),
-        Path(app.config["CONTENT_DIR"]),
-        app.config["SITE_TIMEZONE"],
-    )
+def _store(app: Flask) -> Store:
+    """The on-disk store in ``STORE_DIR`` (or its default); with "off", or when that folder
+    cannot be used, a temporary one that nothing outlives."""
+    folder = str(app.config["STORE_DIR"])
+    if folder != "off":
+        store = Store.in_folder(
+            Path(folder) if folder else default_folder(),
+            Path(app.config["CONTENT_DIR"]),
+            app.config["SITE_TIMEZONE"],
+        )
+        if store is not None:
+            return store
+    return Store.temporary()
 
 
 def _code_fingerprint() -> str:
@@ -137,4 +153,4 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
-__all__ = ["create_app", "get_library"]
+__all__ = ["create_app", "get_library", "prepare_worker"]

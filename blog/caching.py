@@ -218,7 +218,7 @@ def _cached(view: Callable[..., Any], query: tuple[str, ...]) -> Callable[..., H
         page = pages.get(key)
         if page is None:
             response = make_response(view(*args, **kwargs))
-            if response.status_code != 200:
+            if response.status_code != 200 or response.cache_control.no_store:
                 return response
             page = StoredPage.of(response)
             pages.set(key, page)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, dataclass
 
 from .content import Entry
 from .index import Index
 from .models import Article, slugify
 from .removals import removals
+from .store import Parts
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -47,11 +48,16 @@ class Rules:
 
 
 def check_entries(
-    entries: dict[str, Entry], index: Index, rules: Rules, texts: dict[str, str]
+    entries: dict[str, Entry],
+    index: Index,
+    rules: Rules,
+    texts: dict[str, str],
+    parts_of: Callable[[Article], Parts],
 ) -> list[Finding]:
     """Findings for the given files (path → entry), in path and line order.
 
-    ``texts`` holds each file's text, used only to point at the line of a field.
+    ``texts`` holds each file's text, used only to point at the line of a field;
+    ``parts_of`` gives an article's sections and body (``Library.parts``).
     """
     findings: list[Finding] = []
     for path, entry in sorted(entries.items()):
@@ -61,7 +67,8 @@ def check_entries(
                 Finding(path, error.line, "error", error.field or "file", error.message)
             )
         elif entry.article is not None:
-            findings += _article_findings(entry.article, rules, texts.get(path, ""))
+            parts = parts_of(entry.article)
+            findings += _article_findings(entry.article, rules, texts.get(path, ""), parts)
     for conflict in index.conflicts:
         if conflict.path in entries:
             line = field_line(texts.get(conflict.path, ""), conflict.field)
@@ -70,7 +77,7 @@ def check_entries(
     return sorted(findings, key=lambda f: (f.path, f.line, order[f.severity]))
 
 
-def _article_findings(article: Article, rules: Rules, text: str) -> Iterable[Finding]:
+def _article_findings(article: Article, rules: Rules, text: str, parts: Parts) -> Iterable[Finding]:
     path = article.path
     for problem in article.problems:
         yield Finding(path, problem.line, problem.severity, problem.field, problem.message)
@@ -91,7 +98,6 @@ def _article_findings(article: Article, rules: Rules, text: str) -> Iterable[Fin
     elif article.date > rules.now:
         when = article.date.strftime("%Y-%m-%d %H:%M UTC")
         yield Finding(path, field_line(text, "date"), "info", "date", f"scheduled for {when}")
-    parts = [(s.key, s.markdown) for s in article.sections] + [("body", article.body)]
     for key, markdown_text in parts:
         gone = removals(markdown_text, rules.embed_hosts)
         if gone:

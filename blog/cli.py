@@ -44,7 +44,7 @@ def run_check(paths: Sequence[Path], fmt: str = "text", strict: bool = False) ->
         chosen = {rel: entries[rel] for rel in entries if selected is None or rel in selected}
         missing = (selected or set()) - set(entries)
         texts = {rel: _read_text(library.root / rel) for rel in chosen}
-        findings += check_entries(chosen, library.index(), _rules(library), texts)
+        findings += check_entries(chosen, library.index(), _rules(library), texts, library.parts)
         findings += [
             Finding(rel, 1, "error", "file", "not readable as an article")
             for rel in sorted(missing)

@@ -1,9 +1,12 @@
-"""The content library: the articles on disk, kept fresh, served from memory.
+"""The content library: the articles on disk, kept fresh, indexed in memory.
 
 Requests ask for ``library.index()``. At most once per ``CONTENT_CHECK_INTERVAL`` one request
 asks the watch which files changed, parses only those again, and swaps in a new immutable
 ``Index``; every other request just reads the current one, taking no lock. A file that breaks
 keeps its last good article; the error is logged once, with file, line and field.
+
+Memory holds each article ``without_text()``; the text goes to the on-disk ``Store`` as the
+file is parsed and comes back through ``markdown()`` when a page is rendered.
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 
 from flask import Flask, current_app
 from markupsafe import Markup
@@ -26,8 +30,9 @@ from . import git
 from .index import Index, build_index
 from .index_update import update_index
 from .models import Article, ArticleError, parse_article
-from .parsecache import ParseCache
 from .render import Renderer
+from .store import BATCH, Parsed, Parts, Store
+from .texts import Texts
 from .watch import Watch
 
 log = logging.getLogger(__name__)
@@ -43,8 +48,7 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@dataclass(frozen=True)
-class Stamp:
+class Stamp(NamedTuple):
     """What a directory listing can tell about a file without reading it."""
 
     mtime_ns: int
@@ -56,11 +60,11 @@ class Stamp:
         return cls(st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One file as last seen: its stamp, its content hash, its last good article, its error."""
 
-    stamp: Stamp
+    stamp: Stamp | None  # None: read the file again (a last good version from the store)
     source_hash: str
     article: Article | None
     error: ArticleError | None = None
@@ -78,7 +82,7 @@ class Library:
         max_bytes: int,
         renderer: Renderer,
         clock: Callable[[], dt.datetime] = utc_now,
-        parse_cache: ParseCache | None = None,
+        store: Store | None = None,
     ) -> None:
         self.root = root
         self.timezone = timezone
@@ -86,12 +90,14 @@ class Library:
         self.max_bytes = max_bytes
         self.renderer = renderer
         self.clock = clock
-        self.parse_cache = parse_cache
+        self.store = store or Store.temporary()
+        self._unstored: list[tuple[str, Parts]] = []  # texts the store does not have yet
+        self._unsaved: dict[str, Entry | None] = {}  # entries to remember (None: forget)
         self._entries: dict[str, Entry] = {}
         self._lock = threading.Lock()
         self._watch: Watch | None = None
         self._checked_at = -float("inf")
-        self._html: dict[str, Markup] = {}
+        self.texts = Texts(self.store, renderer, root, timezone, self._report)
         self._reported: set[str] = set()
         self._commits: git.CommitTimes | None = None
         self._index = build_index({}, clock())
@@ -108,21 +114,21 @@ class Library:
                     self._lock.release()
         return self._index
 
+    @property
+    def current(self) -> Index:
+        """The index as it is, without looking for changes."""
+        return self._index
+
     def load(self) -> Index:
         """Read the whole folder now (at start-up, before any request)."""
         with self._lock:
             self._commits = git.CommitTimes(self.root) if git.is_checkout(self.root) else None
-            cached = self.parse_cache.read() if self.parse_cache else {}
-            self._scan(cached)
+            for rel, stamp, source_hash, article in self.store.recall():
+                # Each file as last seen; the scan then reads only those that changed since.
+                self._entries[rel] = Entry(Stamp(*stamp) if stamp else None, source_hash, article)
+            self._scan()
             self._rebuild()
-            if self.parse_cache:
-                self.parse_cache.write(
-                    {
-                        rel: (e.stamp, e.source_hash, e.article)
-                        for rel, e in self._entries.items()
-                        if e.article is not None and e.error is None
-                    }
-                )
+            self.store.prune(e.article.source_hash for e in self._entries.values() if e.article)
         return self._index
 
     def refresh(self) -> Index:
@@ -132,11 +138,16 @@ class Library:
         return self._index
 
     def html(self, article: Article) -> Markup:
-        """The article's sanitized HTML, rendered once per version of its file."""
-        html = self._html.get(article.source_hash)
-        if html is None:
-            html = self._html[article.source_hash] = self.renderer.html(article.markdown)
-        return html
+        """The article's sanitized HTML (rendered once per version while in use)."""
+        return self.texts.html(article)
+
+    def markdown(self, article: Article) -> str:
+        """The article's full Markdown source, from the store."""
+        return self.texts.markdown(article)
+
+    def parts(self, article: Article) -> Parts:
+        """(field, Markdown) of the article's sections and body, from the store."""
+        return self.texts.parts(article)
 
     @property
     def entries(self) -> dict[str, Entry]:
@@ -158,30 +169,24 @@ class Library:
         else:
             paths = self._watch.changes()
             changed = self._scan() if paths is None else self._update(paths)
+        self._persist()
         self._checked_at = time.monotonic()
         if changed or self._publication_due(self._index):
             self._rebuild()
 
-    def _scan(self, cached: dict[str, Any] | None = None) -> bool:
-        """Compare every file's stamp with what we hold; parse the ones that differ.
-
-        ``cached`` (from the parse cache, at start-up) supplies articles for files whose
-        stamp has not changed since it was written, without reading them.
-        """
+    def _scan(self) -> bool:
+        """Compare every file's stamp with what we hold; parse the ones that differ."""
         seen: set[str] = set()
         changed = False
         for rel, st in self._walk():
             seen.add(rel)
             entry = self._entries.get(rel)
-            stamp = Stamp.of(st)
-            if entry is None and cached and rel in cached and cached[rel][0] == stamp:
-                self._entries[rel] = Entry(*cached[rel])
-                changed = True
-            elif entry is None or entry.stamp != stamp:
+            if entry is None or entry.stamp != Stamp.of(st):
                 changed |= self._load(rel)
         for gone in set(self._entries) - seen:
-            del self._entries[gone]
+            self._drop(gone)
             changed = True
+        self._persist()
         return changed
 
     def _update(self, paths: set[str]) -> bool:
@@ -193,31 +198,35 @@ class Library:
         return changed
 
     def _walk(self) -> Iterator[tuple[str, os.stat_result]]:
-        """Every ``*.md`` file under the root, as (relative path, stat)."""
+        """Every ``*.md`` file under the root, as (relative path, stat).
+
+        A listing is read an entry at a time: 100,000 directory entries held at once would
+        take 90 MB at the peak of every scan.
+        """
         stack = [""]
         while stack:
             folder = stack.pop()
             try:
-                with os.scandir(self.root / folder) as it:
-                    items = list(it)
+                listing = os.scandir(self.root / folder)
             except OSError as e:
                 if folder == "":
                     self._report("<root>", f"content folder {self.root} unreadable: {e}")
                 continue
-            for item in items:
-                rel = os.path.join(folder, item.name) if folder else item.name
-                try:
-                    if item.is_dir(follow_symlinks=False):
-                        if not item.name.startswith("."):  # .git and friends
-                            stack.append(rel)
-                    elif not is_article_name(item.name):
-                        continue
-                    elif item.is_symlink() and not self._inside(item.path):
-                        continue  # never read a file outside the content folder
-                    elif item.is_file():
-                        yield rel, item.stat()
-                except OSError:
-                    continue  # vanished mid-scan: the next scan settles it
+            with listing:
+                for item in _entries_of(listing):
+                    rel = os.path.join(folder, item.name) if folder else item.name
+                    try:
+                        if item.is_dir(follow_symlinks=False):
+                            if not item.name.startswith("."):  # .git and friends
+                                stack.append(rel)
+                        elif not is_article_name(item.name):
+                            continue
+                        elif item.is_symlink() and not self._inside(item.path):
+                            continue  # never read a file outside the content folder
+                        elif item.is_file():
+                            yield rel, item.stat()
+                    except OSError:
+                        continue  # vanished mid-scan: the next scan settles it
 
     def _inside(self, path: str) -> bool:
         return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(self.root))
@@ -236,7 +245,7 @@ class Library:
                 )
             data = path.read_bytes()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            return self._entries.pop(rel, None) is not None
+            return self._drop(rel)
         except ArticleError as e:
             return self._keep_last_good(rel, old, Stamp.of(st), "size:" + str(st.st_size), e)
         except OSError as e:
@@ -244,13 +253,13 @@ class Library:
             return False
         source_hash = hashlib.sha256(data).hexdigest()
         if old is not None and old.source_hash == source_hash:
-            self._entries[rel] = Entry(Stamp.of(st), source_hash, old.article, old.error)
+            self._set(rel, Entry(Stamp.of(st), source_hash, old.article, old.error))
             return False
         try:
             article = parse_article(rel, data, source_hash, self.timezone)
         except ArticleError as e:
             return self._keep_last_good(rel, old, Stamp.of(st), source_hash, e)
-        self._entries[rel] = Entry(Stamp.of(st), source_hash, article)
+        self._set(rel, Entry(Stamp.of(st), source_hash, self._light(article)))
         for problem in article.problems:
             self._report(
                 f"{rel}:{source_hash}:{problem.line}:{problem.field}",
@@ -259,11 +268,40 @@ class Library:
             )
         return True
 
+    def _set(self, rel: str, entry: Entry) -> None:
+        self._entries[rel] = self._unsaved[rel] = entry
+        if len(self._unsaved) >= BATCH:
+            self._persist()
+
+    def _drop(self, rel: str) -> bool:
+        """Forget a file that is gone; True if it was known."""
+        self._unsaved[rel] = None
+        return self._entries.pop(rel, None) is not None
+
+    def _light(self, article: Article) -> Article:
+        """Queue the article's text for the store; keep only the rest in memory."""
+        self._unstored.append((article.source_hash, article.parts))
+        return article.without_text()
+
+    def _persist(self) -> None:
+        """Write what changed to the store: texts first, so that no index that needs one
+        is swapped in before it is there; then the entries, for the next start."""
+        if not (self._unstored or self._unsaved):
+            return
+        try:
+            self.store.put(self._unstored)
+            kept = ((rel, e) for rel, e in self._unsaved.items() if e and e.article)
+            self.store.remember(_remembered(rel, e) for rel, e in kept)
+            self.store.forget(rel for rel, e in self._unsaved.items() if not e or not e.article)
+        except sqlite3.Error as e:  # pages still render: a missing text is read from its file
+            self._report(f"store:{e}", f"store {self.store.path} not written: {e}")
+        self._unstored, self._unsaved = [], {}
+
     def _keep_last_good(
         self, rel: str, old: Entry | None, stamp: Stamp, source_hash: str, error: ArticleError
     ) -> bool:
         last_good = old.article if old else None
-        self._entries[rel] = Entry(stamp, source_hash, last_good, error)
+        self._set(rel, Entry(stamp, source_hash, last_good, error))
         kept = "keeping its last good version" if last_good else "not published"
         self._report(f"{rel}:{source_hash}", f"{error} ({kept})")
         return True
@@ -298,8 +336,26 @@ class Library:
             self._report(f"conflict:{conflict}", f"conflict: {conflict}")
         for path in changed:  # forget the HTML of versions no longer served
             if path in old.files and articles.get(path) is not old.files[path]:
-                self._html.pop(old.files[path].source_hash, None)
+                self.texts.forget(old.files[path].source_hash)
         self._index = index
+
+
+def _entries_of(listing: Iterator[os.DirEntry[str]]) -> Iterator[os.DirEntry[str]]:
+    """A folder's entries; a folder removed while being listed simply ends early."""
+    while True:
+        try:
+            yield next(listing)
+        except (StopIteration, OSError):
+            return
+
+
+def _remembered(rel: str, entry: Entry) -> Parsed:
+    """What the store keeps of an entry. A broken file's last good article is kept with no
+    stamp: the next start reads the file again, yet still has that version to serve."""
+    assert entry.article is not None
+    if entry.error is None:
+        return rel, entry.stamp, entry.source_hash, entry.article
+    return rel, None, entry.article.source_hash, entry.article
 
 
 def get_library(app: Flask | None = None) -> Library:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import PurePosixPath
-from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -70,9 +69,14 @@ class Section(NamedTuple):
     markdown: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
-    """A parsed article: everything the site shows, already validated and normalised."""
+    """A parsed article: everything the site shows, already validated and normalised.
+
+    The library keeps articles in memory ``without_text()``: the sections and body live in
+    the on-disk store (``store.py``) and are read through ``Library.markdown()``. Slots, and
+    shared strings for categories and tags, keep 100,000 of them small.
+    """
 
     path: str
     source_hash: str
@@ -93,8 +97,9 @@ class Article:
     committed: dt.datetime | None = None  # last git commit touching the file, if any
     aliases: tuple[str, ...] = ()
     word_count: int = 0
-    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    extra: tuple[tuple[str, Any], ...] = ()  # unknown front-matter fields, in file order
     problems: tuple[Problem, ...] = ()
+    has_text: bool = field(default=True, compare=False)
 
     @property
     def modified(self) -> dt.datetime:
@@ -109,16 +114,25 @@ class Article:
         return max(1, round(self.word_count / WORDS_PER_MINUTE))
 
     @property
+    def parts(self) -> list[tuple[str, str]]:
+        """(field, Markdown) for each section with text, then the body."""
+        if not self.has_text:
+            raise LookupError(f"{self.path}: text is in the store; ask the library for it")
+        return [*((s.key, s.markdown) for s in self.sections), ("body", self.body)]
+
+    @property
     def markdown(self) -> str:
         """Sections in order, then the body: the article's full Markdown source."""
-        return "\n\n".join((*(s.markdown for s in self.sections), self.body))
+        return join_parts(self.parts)
 
-    def __getstate__(self) -> dict[str, Any]:
-        # A mappingproxy cannot be pickled (the parse cache pickles articles): store a dict.
-        return {**self.__dict__, "extra": dict(self.extra)}
+    def __reduce__(self) -> tuple[type[Article], tuple[Any, ...]]:
+        # Pickled (by the store) as the constructor's arguments: unpickling 100,000
+        # articles then makes no temporary state dicts, which fragment memory for good.
+        return Article, tuple(getattr(self, f.name) for f in fields(Article))
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, extra=MappingProxyType(state["extra"]))
+    def without_text(self) -> Article:
+        """The same article, light: what the index and listings need, without its text."""
+        return replace(self, sections=(), body="", has_text=False)
 
     def is_published(self, now: dt.datetime) -> bool:
         """Readers see an article once it is not a draft and its time has come."""
@@ -171,7 +185,7 @@ def parse_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
     if meta.get("featuredimage") and image is None:
         warn("featuredimage", "not an http(s) URL or a site path; the image is left out")
     problems.extend(find_traps(fm_text, first_line, meta))
-    markdown_text = "\n\n".join((*(s.markdown for s in sections), body))
+    markdown_text = join_parts([*((s.key, s.markdown) for s in sections), ("body", body)])
     return Article(
         path=path,
         source_hash=source_hash,
@@ -179,7 +193,7 @@ def parse_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
         title=title,
         date=date,
         standfirst=_text(meta.get("short-description")),
-        category=_text(meta.get("categoria")) or None,
+        category=sys.intern(_text(meta.get("categoria"))) or None,
         tags=_tags(meta.get("tags"), fail),
         deals=_flag(meta.get("deals"), fail, "deals"),
         image=image,
@@ -191,9 +205,14 @@ def parse_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
         updated=_date(meta.get("updated"), tz, fail, "updated"),
         aliases=_strings(meta.get("aliases"), fail, "aliases"),
         word_count=len(_TAG.sub(" ", markdown_text).split()),
-        extra=MappingProxyType({k: v for k, v in meta.items() if k not in KNOWN_KEYS}),
+        extra=tuple((k, v) for k, v in meta.items() if k not in KNOWN_KEYS),
         problems=tuple(problems),
     )
+
+
+def join_parts(parts: list[tuple[str, str]]) -> str:
+    """An article's full Markdown source from its parts: sections in order, then the body."""
+    return "\n\n".join(text for _, text in parts)
 
 
 def _decode(path: str, data: bytes) -> str:
@@ -291,7 +310,7 @@ def _tags(value: object, fail: Any) -> tuple[str, ...]:
         for part in _HASHTAG_SPLIT.split(str(item)):
             name = " ".join(part.split())
             if name and slugify(name):
-                tags.setdefault(slugify(name), name)
+                tags.setdefault(slugify(name), sys.intern(name))
     return tuple(tags.values())
 
 

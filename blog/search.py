@@ -1,4 +1,4 @@
-"""Full-text search over the published articles: SQLite FTS5 in memory, ranked with bm25.
+"""Full-text search over the published articles: SQLite FTS5, ranked with bm25.
 
 The index is a cache of the library's articles, kept in step by ``sync()`` one changed file at
 a time, so a single edit never rebuilds it. Nothing here knows about Flask or requests: a view
@@ -9,16 +9,20 @@ cut into words and each word is quoted, so no input can raise.
 from __future__ import annotations
 
 import html
+import itertools
+import random
 import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup, escape
 
 from .models import Article
+from .store import Store
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 12
@@ -40,19 +44,27 @@ _BULLET = re.compile(r"^\s*(?:[-+*]\s+|(?:>\s*)+)", re.MULTILINE)  # list items,
 _MARKS = re.compile(r"[*_`~#|]+")
 _WORD = re.compile(r"[^\W_]+")
 
-# Publication dates live in a side table: reading an FTS5 column, even an UNINDEXED one,
-# loads the whole stored row, which would make every tie-break cost a full article.
-_SCHEMA = f"""
-CREATE VIRTUAL TABLE docs USING fts5(
-    {", ".join(WEIGHTS)}, tokenize = 'unicode61 remove_diacritics 2'
-);
-CREATE TABLE dates (id INTEGER PRIMARY KEY, date INTEGER NOT NULL);
+# The index lives in the article store's file (``store.py``), shared by the processes of a
+# host and kept across restarts. A row is one version of a file, found by its content hash, so
+# every process can add rows without stepping on another's; each process maps the rows of the
+# versions it currently publishes to its articles and ignores the rest. Publication dates live
+# in a side table: reading an FTS5 column, even an UNINDEXED one, loads the whole stored row,
+# which would make every tie-break cost a full article.
+FORMAT = 1  # of the tables below: change it when ``plain_text`` or the columns change
+_DOCS, _ROWS = f"search_docs_{FORMAT}", f"search_rows_{FORMAT}"
+_SCHEMA = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {_DOCS} USING fts5("
+    f"{', '.join(WEIGHTS)}, tokenize = 'unicode61 remove_diacritics 2')",
+    f"CREATE TABLE IF NOT EXISTS {_ROWS} "
+    "(id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, date INTEGER NOT NULL)",
+)
+_RANK = f"bm25({_DOCS}, {', '.join(str(w) for w in WEIGHTS.values())})"
+_RANKED = f"""
+SELECT {_DOCS}.rowid FROM {_DOCS} JOIN {_ROWS} ON {_ROWS}.id = {_DOCS}.rowid
+WHERE {_DOCS} MATCH ? ORDER BY {_RANK}, {_ROWS}.date DESC, {_DOCS}.rowid
 """
-_RANK = f"bm25(docs, {', '.join(str(w) for w in WEIGHTS.values())})"
-_PAGE = f"""
-SELECT docs.rowid FROM docs JOIN dates ON dates.id = docs.rowid WHERE docs MATCH ?
-ORDER BY {_RANK}, dates.date DESC, docs.rowid LIMIT ? OFFSET ?
-"""
+INLINE = 200  # versions indexed during a request; more are indexed by a background thread
+BATCH = 250  # versions per write transaction in the background
 
 
 @dataclass(frozen=True)
@@ -74,35 +86,120 @@ class Results:
 
 
 class SearchIndex:
-    """An in-memory FTS5 index of the published articles, safe to share between threads."""
+    """The FTS5 index of the published articles, safe to share between threads.
 
-    def __init__(self) -> None:
-        self._db = sqlite3.connect(":memory:", check_same_thread=False)
-        self._db.executescript(_SCHEMA)
-        self._lock = threading.Lock()
-        self._stamps: dict[str, tuple[str, str]] = {}  # path → (source_hash, slug) indexed
-        self._rowids: dict[str, int] = {}
-        self._paths: dict[int, str] = {}
-        self._articles: dict[str, Article] = {}
+    ``text_of`` gives an article's Markdown (from the store: articles in memory carry none).
+    """
+
+    def __init__(self, store: Store, text_of: Callable[[Article], str]) -> None:
+        self.store = store
+        self._text_of = text_of
+        with store.transaction() as db:
+            for statement in _SCHEMA:
+                db.execute(statement)
+        self._lock = threading.Lock()  # taken by writers of the maps below; readers need none
+        self._rowids: dict[str, int] = {}  # content hash → row, for rows known to exist
+        # Row → the published articles it stands for (more than one only for files that are
+        # byte for byte the same), and content hash → articles, as last synced.
+        self._live: dict[int, list[Article]] = {}
+        self._wanted: dict[str, list[Article]] = {}
+        self._missing = 0
+        self._worker: threading.Thread | None = None
+
+    @property
+    def missing(self) -> int:
+        """Published articles not searchable yet (the background thread is indexing them)."""
+        return self._missing
 
     def sync(self, articles: Sequence[Article]) -> None:
-        """Make the index hold exactly ``articles``, touching only rows that changed."""
-        wanted = {a.path: a for a in articles}
+        """Make the index stand for exactly ``articles``. Up to ``INLINE`` new versions are
+        indexed at once; more (a first start) by a background thread, searchable as it goes."""
+        wanted: dict[str, list[Article]] = {}
+        for article in articles:
+            wanted.setdefault(article.source_hash, []).append(article)
         with self._lock:
-            current = {path: _stamp(article) for path, article in wanted.items()}
-            stale = [p for p, stamp in self._stamps.items() if current.get(p) != stamp]
-            fresh = [a for p, a in wanted.items() if self._stamps.get(p) != current[p]]
-            with self._db:  # one transaction: all of it or, on an error, none of it
-                for path in stale:
-                    self._delete(self._rowids[path])
-                added = [(article, self._insert(article)) for article in fresh]
-            # The maps change only once the rows have: they always describe the table.
-            for path in stale:
-                del self._stamps[path], self._paths[self._rowids.pop(path)]
-            for article, rowid in added:
-                self._stamps[article.path] = current[article.path]
-                self._rowids[article.path], self._paths[rowid] = rowid, article.path
-            self._articles = wanted
+            if len(self._rowids) < len(wanted) // 2:
+                self._rowids.update(self._known_rows(wanted))  # a new process: one read
+            self._wanted = wanted
+            missing = [a[0] for h, a in wanted.items() if h not in self._rowids]
+            if len(missing) <= INLINE:
+                self._write(_rows(missing, self._text_of))
+            # Swapped in whole: a search sees the last sync or this one, never half of it.
+            live = {self._rowids[h]: a for h, a in wanted.items() if h in self._rowids}
+            self._live = live
+            self._missing = len(articles) - sum(map(len, live.values()))
+            if self._missing and (self._worker is None or not self._worker.is_alive()):
+                self._worker = threading.Thread(
+                    target=self._index_in_background, name="search-index", daemon=True
+                )
+                self._worker.start()
+
+    def _known_rows(self, wanted: dict[str, list[Article]]) -> dict[str, int]:
+        """Rows already written for these versions, keyed by the articles' own hash strings
+        (100,000 fresh copies from SQLite would cost 11 MB more in every worker)."""
+        rows = self.store.connect().execute(f"SELECT hash, id FROM {_ROWS}")
+        return {same[0].source_hash: rowid for h, rowid in rows if (same := wanted.get(h))}
+
+    def _index_in_background(self) -> None:
+        """Index what is missing, a batch at a time, from a point of its own in the list (so
+        several processes starting together share the work rather than repeat it)."""
+        while True:
+            with self._lock:
+                missing = [a[0] for h, a in self._wanted.items() if h not in self._rowids]
+                if not missing:
+                    return
+            start = random.randrange(len(missing))
+            rows = _rows((missing[start:] + missing[:start])[:BATCH], self._text_of)
+            with self._lock:
+                for source_hash, rowid in self._write(rows):
+                    same = self._wanted.get(source_hash)
+                    if same is not None and rowid not in self._live:
+                        self._live[rowid] = same  # searchable from now on
+                        self._missing -= len(same)
+
+    def _write(self, rows: list[tuple[str, tuple[Any, ...]]]) -> list[tuple[str, int]]:
+        """Write these rows (held: ``self._lock``); (content hash, row) of each."""
+        if not rows:
+            return []
+        with self.store.transaction() as db:
+            added = [(source_hash, self._insert(db, source_hash, row)) for source_hash, row in rows]
+        self._rowids.update(added)
+        return added
+
+    def _insert(self, db: sqlite3.Connection, source_hash: str, row: tuple[Any, ...]) -> int:
+        """The row of this version, written unless another process already did."""
+        date, *columns = row
+        cursor = db.execute(
+            f"INSERT OR IGNORE INTO {_ROWS} (hash, date) VALUES (?, ?)", (source_hash, date)
+        )
+        if cursor.rowcount == 0:
+            (rowid,) = db.execute(
+                f"SELECT id FROM {_ROWS} WHERE hash = ?", (source_hash,)
+            ).fetchone()
+            return int(rowid)
+        rowid = cursor.lastrowid
+        assert rowid is not None  # an INSERT always has one
+        db.execute(
+            f"INSERT INTO {_DOCS} (rowid, {', '.join(WEIGHTS)}) VALUES (?, ?, ?, ?, ?, ?)",
+            (rowid, *columns),
+        )
+        return rowid
+
+    def prune(self) -> int:
+        """Drop the rows of versions the store no longer holds (after ``Store.prune``)."""
+        with self._lock, self.store.transaction() as db:
+            gone = [
+                rowid
+                for (rowid,) in db.execute(
+                    f"SELECT id FROM {_ROWS} WHERE hash NOT IN (SELECT hash FROM texts)"
+                )
+            ]
+            for rowid in gone:
+                db.execute(f"DELETE FROM {_DOCS} WHERE rowid = ?", (rowid,))
+                db.execute(f"DELETE FROM {_ROWS} WHERE id = ?", (rowid,))
+            dropped = set(gone)
+            self._rowids = {h: r for h, r in self._rowids.items() if r not in dropped}
+        return len(gone)
 
     def search(self, query: str, limit: int = 10, offset: int = 0) -> Results:
         """The ``limit`` best matches after ``offset``; any text at all is a valid query."""
@@ -110,69 +207,67 @@ class SearchIndex:
         if not words:
             return Results("", 0, [])
         match = fts_query(words)
-        with self._lock:
-            try:
-                return Results(" ".join(words), *self._page(match, limit, offset))
-            except sqlite3.Error:
-                # Quoting makes every query valid FTS5; should the engine still refuse one,
-                # the reader sees no matches rather than an error page.
-                return Results(" ".join(words), 0, [])
+        try:
+            return Results(" ".join(words), *self._page(match, limit, offset))
+        except sqlite3.Error:
+            # Quoting makes every query valid FTS5; should the engine still refuse one,
+            # the reader sees no matches rather than an error page.
+            return Results(" ".join(words), 0, [])
 
     def _page(self, match: str, limit: int, offset: int) -> tuple[int, list[Hit]]:
-        """How many articles match, and the requested slice of them, best first."""
-        (total,) = self._db.execute(
-            "SELECT count(*) FROM docs WHERE docs MATCH ?", (match,)
-        ).fetchone()
-        if limit <= 0 or offset >= total:  # also keeps huge numbers away from SQLite's integers
+        """How many published articles match, and the requested slice of them, best first."""
+        db, live = self.store.connect(), self._live
+        matching = db.execute(f"SELECT rowid FROM {_DOCS} WHERE {_DOCS} MATCH ?", (match,))
+        total = sum(len(live.get(rowid, ())) for (rowid,) in matching)
+        offset = max(offset, 0)
+        if limit <= 0 or offset >= total:
             return total, []
-        page = (match, min(limit, total), max(offset, 0))
-        rowids = [row[0] for row in self._db.execute(_PAGE, page)]
-        return total, self._hits(match, rowids)
+        ranked = (
+            (rowid, article)
+            for (rowid,) in db.execute(_RANKED, (match,))
+            for article in live.get(rowid, ())
+        )
+        page = list(itertools.islice(ranked, offset, offset + limit))
+        return total, self._hits(db, match, page)
 
-    def _hits(self, match: str, rowids: list[int]) -> list[Hit]:
+    def _hits(
+        self, db: sqlite3.Connection, match: str, page: list[tuple[int, Article]]
+    ) -> list[Hit]:
         """Highlights for one page only: marking up every match would cost more than ranking."""
         marks = (OPEN, CLOSE, OPEN, CLOSE, OPEN, CLOSE, "…", SNIPPET_TOKENS)
-        rows = self._db.execute(
-            "SELECT rowid, highlight(docs, 0, ?, ?), highlight(docs, 1, ?, ?), "
-            "snippet(docs, 4, ?, ?, ?, ?) FROM docs WHERE docs MATCH ? "
-            f"AND rowid IN ({', '.join('?' * len(rowids))})",
-            (*marks, match, *rowids),
+        rows = db.execute(
+            f"SELECT rowid, highlight({_DOCS}, 0, ?, ?), highlight({_DOCS}, 1, ?, ?), "
+            f"snippet({_DOCS}, 4, ?, ?, ?, ?) FROM {_DOCS} WHERE {_DOCS} MATCH ? "
+            f"AND rowid IN ({', '.join('?' * len(page))})",
+            (*marks, match, *(rowid for rowid, _ in page)),
         )
         found = {rowid: (title, standfirst, text) for rowid, title, standfirst, text in rows}
         hits = []
-        for rowid in rowids:
+        for rowid, article in page:
             title, standfirst, text = found[rowid]
             extract = text if OPEN in text or not standfirst else standfirst
-            article = self._articles[self._paths[rowid]]
             hits.append(Hit(article, marked_up(title), marked_up(extract)))
         return hits
 
-    def _insert(self, article: Article) -> int:
-        """Add one article's row; its rowid, which FTS5 chooses."""
-        cursor = self._db.execute(
-            "INSERT INTO docs (headline, standfirst, tags, category, text) VALUES (?, ?, ?, ?, ?)",
+
+def _rows(
+    articles: Sequence[Article], text_of: Callable[[Article], str]
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """(content hash, (date, headline, standfirst, tags, category, text)) as indexed."""
+    return [
+        (
+            article.source_hash,
             (
+                int(article.date.timestamp() * 1_000_000),
                 clean(article.title),
                 clean(article.standfirst),
                 clean(" ".join(article.tags)),
                 clean(article.category or ""),
-                plain_text(article.markdown),
+                plain_text(text_of(article)),
             ),
         )
-        rowid = cursor.lastrowid
-        assert rowid is not None  # an INSERT always has one
-        date = int(article.date.timestamp() * 1_000_000)
-        self._db.execute("INSERT INTO dates (id, date) VALUES (?, ?)", (rowid, date))
-        return rowid
-
-    def _delete(self, rowid: int) -> None:
-        self._db.execute("DELETE FROM docs WHERE rowid = ?", (rowid,))
-        self._db.execute("DELETE FROM dates WHERE id = ?", (rowid,))
-
-
-def _stamp(article: Article) -> tuple[str, str]:
-    """What makes an indexed row stale: the file's content, or the slug the index gave it."""
-    return article.source_hash, article.slug
+        for article in articles
+    ]
 
 
 def query_words(query: str) -> list[str]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sqlite3
+import threading
 from dataclasses import dataclass, replace
 
 from flask import Blueprint, abort, current_app, request
@@ -9,10 +13,12 @@ from werkzeug.wrappers import Response as HTTPResponse
 
 from . import meta
 from .caching import cached_page_varying, current_index
+from .content import Library
 from .search import SearchIndex
 from .views import newest_change, render_page
 
 bp = Blueprint("search", __name__)
+log = logging.getLogger(__name__)
 
 MAX_QUERY = 200  # characters of a search query that are read at all
 
@@ -26,15 +32,50 @@ class ResultsPage:
     first: int
 
 
-def _search_index() -> SearchIndex:
-    """The app's search index, brought up to date with the current content version."""
-    index = current_index()
-    state = current_app.extensions["blog.search"]
-    if state["version"] != index.version:
-        state["engine"].sync(index.articles)  # incremental: only changed articles
-        state["version"] = index.version
-    engine: SearchIndex = state["engine"]
-    return engine
+class LiveSearch:
+    """The app's search engine, kept at the library's current content version."""
+
+    def __init__(self, engine: SearchIndex, library: Library) -> None:
+        self.engine = engine
+        self.library = library
+        self._version: str | None = None
+        self._lock = threading.Lock()
+        self._warming: int | None = None  # the process that started warming up
+
+    def current(self) -> SearchIndex:
+        """The engine, synced first if the content changed (incrementally: only changed
+        articles). Always to the library's newest index, so no sync ever goes backwards; a
+        request has refreshed it already (``current_index``), this never does."""
+        if self._version != self.library.current.version:
+            with self._lock:
+                index = self.library.current
+                if self._version != index.version:
+                    self.engine.sync(index.articles)
+                    self._version = index.version
+        return self.engine
+
+    def warm_up(self) -> None:
+        """Sync once in each new worker, in a thread of its own, before anyone searches."""
+        if self._version is None and self._warming != os.getpid():
+            self._warming = os.getpid()
+            threading.Thread(target=self._warm, name="search-warm-up", daemon=True).start()
+
+    def _warm(self) -> None:
+        try:
+            self.current()
+        except sqlite3.Error as e:  # pages do not need search: they are served regardless
+            log.error("search index unavailable: %s", e)
+
+
+def _live_search() -> LiveSearch:
+    live: LiveSearch = current_app.extensions["blog.search"]
+    return live
+
+
+@bp.before_app_request
+def _start_indexing() -> None:
+    """Pages never wait for the search index (at 100,000 articles a sync takes a second)."""
+    _live_search().warm_up()
 
 
 @bp.route("/search")
@@ -46,7 +87,8 @@ def search() -> HTTPResponse:
     if not number.isdigit() or len(number) > 6 or int(number) < 1:
         abort(400)
     per_page = int(current_app.config["PER_PAGE"])
-    results = _search_index().search(query, limit=per_page, offset=(int(number) - 1) * per_page)
+    engine = _live_search().current()
+    results = engine.search(query, limit=per_page, offset=(int(number) - 1) * per_page)
     count = max(1, -(-results.total // per_page))
     if int(number) > count:
         abort(404)
@@ -61,7 +103,7 @@ def search() -> HTTPResponse:
         ),
         robots="noindex, follow",
     )
-    return render_page(
+    response = render_page(
         "search.html",
         newest_change([hit.article for hit in results.hits]),
         results=results,
@@ -69,4 +111,8 @@ def search() -> HTTPResponse:
         latest=current_index().articles[:6],
         search_query=results.query,
         meta=page_meta,
+        unindexed=engine.missing,
     )
+    if engine.missing:  # partial results: neither the page cache nor any other may keep them
+        response.cache_control.no_store = True
+    return response

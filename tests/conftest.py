@@ -63,7 +63,7 @@ def make_app(content: Content) -> Callable[..., Flask]:
             "CONTENT_DIR": str(content.root),
             "CONTENT_CHECK_INTERVAL": 0,
             "CACHE_TYPE": "SimpleCache",
-            "PARSE_CACHE_DIR": "off",
+            "STORE_DIR": "off",
         }
         settings.update(config)
         app = create_app(settings)

@@ -176,3 +176,17 @@ def test_search_pages_vary_by_query_in_the_cache(newsroom: Content, client: Flas
     assert first.headers["ETag"] != second.headers["ETag"]
     again = client.get("/search?q=cafe", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_results_while_the_index_is_being_built_say_so_and_are_not_cached(
+    newsroom: Content, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(blog.search.SearchIndex, "missing", property(lambda self: 3))
+    response = client.get("/search?q=lighthouse")
+    assert response.status_code == 200
+    assert "3 articles cannot be found yet" in text_of(parse(response.data))
+    assert response.headers["Cache-Control"] == "no-store"
+    monkeypatch.undo()
+    complete = client.get("/search?q=lighthouse")
+    assert "cannot be found yet" not in text_of(parse(complete.data))
+    assert "max-age" in complete.headers["Cache-Control"]

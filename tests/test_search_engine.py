@@ -12,7 +12,8 @@ import pytest
 
 from blog import search
 from blog.models import Article, parse_article
-from blog.search import Results, SearchIndex
+from blog.search import _DOCS, INLINE, Results, SearchIndex
+from blog.store import Store
 from tests.conftest import article_text
 
 PLAIN_BODY = "Nothing to see in this one."
@@ -30,8 +31,13 @@ def make(
     return parse_article(path, data, hashlib.sha256(data).hexdigest(), dt.UTC)
 
 
+def engine() -> SearchIndex:
+    """An index in a store of its own, reading text from articles parsed with theirs."""
+    return SearchIndex(Store.temporary(), text_of=lambda article: article.markdown)
+
+
 def indexed(*articles: Article) -> SearchIndex:
-    index = SearchIndex()
+    index = engine()
     index.sync(articles)
     return index
 
@@ -353,27 +359,25 @@ def test_deleting_an_article_removes_it_from_results() -> None:
 def test_resync_of_unchanged_articles_writes_nothing() -> None:
     articles = [make(f"{n}.md", body=f"Story {n}.") for n in range(20)]
     index = indexed(*articles)
-    before = index._db.total_changes
+    before = index.store.connect().total_changes
 
     index.sync(list(articles))
 
-    assert index._db.total_changes == before
+    assert index.store.connect().total_changes == before
 
 
 def test_editing_one_article_rewrites_only_its_row() -> None:
     articles = [make(f"{n}.md", body=f"Story {n}.") for n in range(20)]
     index = indexed(*articles)
     statements: list[str] = []
-    index._db.set_trace_callback(statements.append)
+    index.store.connect().set_trace_callback(statements.append)
 
     index.sync([*articles[:7], make("7.md", body="Edited."), *articles[8:]])
 
-    assert [s.split()[0:3] for s in statements if s.startswith(("INSERT", "DELETE"))] == [
-        ["DELETE", "FROM", "docs"],
-        ["DELETE", "FROM", "dates"],
-        ["INSERT", "INTO", "docs"],
-        ["INSERT", "INTO", "dates"],
-    ]
+    writes = [s.split()[0:3] for s in statements if s.startswith(("INSERT", "DELETE", "UPDATE"))]
+    assert writes == [["INSERT", "OR", "IGNORE"], ["INSERT", "INTO", _DOCS]]
+    assert [hit.article.path for hit in index.search("edited").hits] == ["7.md"]
+    assert index.search("story").total == 19
 
 
 def test_hits_carry_the_current_article_object() -> None:
@@ -410,3 +414,54 @@ def test_searches_and_syncs_from_many_threads_do_not_interfere() -> None:
         thread.join()
 
     assert failures == []
+
+
+def test_identical_files_are_each_found() -> None:
+    twins = [make("a.md", body="Ferry."), make("b.md", body="Ferry.")]
+    assert twins[0].source_hash == twins[1].source_hash
+
+    results = indexed(*twins).search("ferry")
+
+    assert (results.total, sorted(paths(results))) == (2, ["a.md", "b.md"])
+
+
+def test_a_second_process_on_the_same_store_reuses_the_rows() -> None:
+    articles = [make(f"{n}.md", body=f"Story {n}.") for n in range(30)]
+    first = indexed(*articles)
+    second = SearchIndex(first.store, text_of=lambda article: article.markdown)
+    statements: list[str] = []
+    second.store.connect().set_trace_callback(statements.append)
+
+    second.sync(articles)
+
+    assert [s for s in statements if s.startswith("INSERT")] == []
+    assert second.search("story").total == 30
+
+
+def test_a_large_first_sync_indexes_in_the_background_and_says_so() -> None:
+    articles = [make(f"{n}.md", body=f"Harbour story {n}.") for n in range(INLINE + 300)]
+    index = engine()
+
+    index.sync(articles)
+    during = index.missing
+    worker = index._worker
+    assert worker is not None
+    worker.join(timeout=60)
+
+    assert during > 0
+    assert index.missing == 0
+    assert index.search("harbour").total == len(articles)
+
+
+def test_prune_drops_rows_of_versions_the_store_forgot() -> None:
+    old, new = make("a.md", body="Old ferry."), make("a.md", body="New turbine.")
+    index = indexed(old)
+    index.sync([new])
+    index.store.put([(new.source_hash, new.parts)])
+
+    index.store.prune({new.source_hash}, older_than=-1)
+    dropped = index.prune()
+
+    assert dropped == 1
+    assert paths(index.search("turbine")) == ["a.md"]
+    assert index.store.connect().execute(f"SELECT count(*) FROM {_DOCS}").fetchone() == (1,)
