@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app
 from markupsafe import Markup
@@ -94,6 +94,10 @@ class Library:
         self._unstored: list[tuple[str, Parts]] = []  # texts the store does not have yet
         self._unsaved: dict[str, Entry | None] = {}  # entries to remember (None: forget)
         self._entries: dict[str, Entry] = {}
+        # What the index is built from, kept in step with the entries as files change.
+        self._files: dict[str, Article] = {}
+        self._errors: dict[str, ArticleError] = {}
+        self._changed: set[str] = set()  # files whose entry changed since the last index
         self._lock = threading.Lock()
         self._watch: Watch | None = None
         self._checked_at = -float("inf")
@@ -126,6 +130,7 @@ class Library:
             for rel, stamp, source_hash, article in self.store.recall():
                 # Each file as last seen; the scan then reads only those that changed since.
                 self._entries[rel] = Entry(Stamp(*stamp) if stamp else None, source_hash, article)
+            self._changed |= self._entries.keys()
             self._scan()
             self._rebuild()
             self.store.prune(e.article.source_hash for e in self._entries.values() if e.article)
@@ -270,12 +275,14 @@ class Library:
 
     def _set(self, rel: str, entry: Entry) -> None:
         self._entries[rel] = self._unsaved[rel] = entry
+        self._changed.add(rel)
         if len(self._unsaved) >= BATCH:
             self._persist()
 
     def _drop(self, rel: str) -> bool:
         """Forget a file that is gone; True if it was known."""
         self._unsaved[rel] = None
+        self._changed.add(rel)
         return self._entries.pop(rel, None) is not None
 
     def _light(self, article: Article) -> Article:
@@ -312,32 +319,49 @@ class Library:
             self._reported.add(key)
             log.log(level, "content: %s", message)
 
-    def _apply_commit_times(self) -> None:
-        """Give each article the time of the last commit that touched its file (one
-        ``git log`` for the whole folder, and only for the commits since the last one)."""
-        times = self._commits.current() if self._commits else {}
-        for rel, entry in self._entries.items():
-            article = entry.article
-            if article is not None and article.committed != times.get(rel):
-                committed = replace(article, committed=times.get(rel))
-                self._entries[rel] = replace(entry, article=committed)
+    def _apply_commit_times(self, paths: set[str]) -> set[str]:
+        """Give the articles of ``paths``, and of files new commits touched, the time of the
+        last commit on their file (one incremental ``git log``); the paths that changed."""
+        if self._commits is None:
+            return set()
+        touched = self._commits.update()
+        times = self._commits.times or {}
+        updated = set()
+        for rel in self._entries.keys() if touched is None else paths | touched:
+            entry = self._entries.get(rel)
+            if entry and entry.article and entry.article.committed != times.get(rel):
+                article = replace(entry.article, committed=times.get(rel))
+                self._entries[rel] = replace(entry, article=article)
+                updated.add(rel)
+        return updated
 
     def _rebuild(self) -> None:
-        self._apply_commit_times()
-        articles = {rel: e.article for rel, e in self._entries.items() if e.article is not None}
-        errors = {rel: e.error for rel, e in self._entries.items() if e.error is not None}
+        """Swap in the index for the files changed since the last one: work in proportion
+        to the changes, not to the folder (``update_index``)."""
+        changed = self._changed | self._apply_commit_times(self._changed)
+        self._changed = set()
         old = self._index
+        for rel in changed:
+            entry = self._entries.get(rel)
+            _put(self._files, rel, entry.article if entry else None)
+            _put(self._errors, rel, entry.error if entry else None)
         # An unchanged file keeps its Article object: identity finds what changed.
-        changed = {
-            p for p in articles.keys() | old.files.keys() if articles.get(p) is not old.files.get(p)
-        }
-        index = update_index(old, articles, changed, self.clock(), errors)
+        changed = {p for p in changed if self._files.get(p) is not old.files.get(p)}
+        index = update_index(old, dict(self._files), changed, self.clock(), self._errors)
         for conflict in index.conflicts:
             self._report(f"conflict:{conflict}", f"conflict: {conflict}")
         for path in changed:  # forget the HTML of versions no longer served
-            if path in old.files and articles.get(path) is not old.files[path]:
+            if path in old.files:
                 self.texts.forget(old.files[path].source_hash)
         self._index = index
+
+
+def _put(mapping: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``key``, or remove it when ``value`` is None."""
+    if value is None:
+        mapping.pop(key, None)
+    else:
+        mapping[key] = value
 
 
 def _entries_of(listing: Iterator[os.DirEntry[str]]) -> Iterator[os.DirEntry[str]]:

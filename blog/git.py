@@ -61,19 +61,24 @@ class CommitTimes:
     seen_head: str | None = None
     times: dict[str, dt.datetime] | None = None
 
-    def current(self) -> dict[str, dt.datetime]:
-        """Path (relative to the content folder) → last commit time, aware UTC."""
+    def update(self) -> set[str] | None:
+        """Read the commits since the last call into ``times`` (path, relative to the content
+        folder → last commit time, aware UTC); the paths whose time changed, or None when the
+        whole history was read (every path may have)."""
         now_head = head(self.root)
         if now_head is None:
-            return {}
+            first = self.times is None
+            self.times = {}
+            return None if first else set()
         if self.times is not None and now_head == self.seen_head:
-            return self.times
+            return set()
         since = f"{self.seen_head}..{now_head}" if self.times is not None else now_head
         result = _git(self.root, "log", "--format=%x00%ct", "--name-only", "--no-renames", since)
         if not result.ok:
             log.warning("git log in %s failed: %s", self.root, result.output)
-            return self.times or {}
-        times = dict(self.times or {})
+            first = self.times is None
+            self.times = self.times or {}
+            return None if first else set()
         fresh: dict[str, dt.datetime] = {}
         moment: dt.datetime | None = None
         for line in result.output.splitlines():
@@ -81,9 +86,10 @@ class CommitTimes:
                 moment = dt.datetime.fromtimestamp(int(line[1:]), dt.UTC)
             elif line and moment is not None and line not in fresh:
                 fresh[line] = moment  # newest commit first: the first time seen is the last
-        times.update(fresh)
-        self.times, self.seen_head = times, now_head
-        return times
+        first = self.times is None
+        self.times = {**(self.times or {}), **fresh}
+        self.seen_head = now_head
+        return None if first else set(fresh)
 
 
 def pull(root: Path) -> GitResult:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from urllib.parse import urlsplit
@@ -60,8 +60,8 @@ class Index:
     unpublished: Mapping[str, Article] = field(default_factory=dict)
     errors: Mapping[str, ArticleError] = field(default_factory=dict)
     conflicts: tuple[Conflict, ...] = ()
-    positions: Mapping[str, int] = field(default_factory=dict)
     redirects: Mapping[str, str] = field(default_factory=dict)
+    alias_paths: frozenset[str] = frozenset()  # every alias of a published article, as a path
     # What an update needs to change this index without rebuilding it (index_update.py).
     files: Mapping[str, Article] = field(default_factory=dict)
     claims: Mapping[str, int] = field(default_factory=dict)
@@ -85,8 +85,8 @@ class Index:
 
     def neighbours(self, article: Article) -> tuple[Article | None, Article | None]:
         """(older, newer) than the article, in publication order (none for a preview)."""
-        i = self.positions.get(article.slug)
-        if i is None:
+        i = position(self.articles, article)
+        if i == len(self.articles) or self.articles[i].path != article.path:
             return None, None
         older = self.articles[i + 1] if i + 1 < len(self.articles) else None
         newer = self.articles[i - 1] if i > 0 else None
@@ -102,8 +102,9 @@ class Index:
         for other in category.articles[:RELATED_CANDIDATES] if category else ():
             scores[other.slug] += 1
         scores.pop(article.slug, None)
-        ranked = sorted(scores, key=lambda s: (-scores[s], self.positions[s]))
-        return [self.by_slug[s] for s in ranked[:limit]]
+        ranked = sorted((self.by_slug[s] for s in scores), key=_order_key, reverse=True)
+        ranked.sort(key=lambda a: -scores[a.slug])  # stable: the newest first on equal scores
+        return ranked[:limit]
 
 
 def build_index(
@@ -134,13 +135,31 @@ def build_index(
         unpublished=MappingProxyType({a.slug: a for a in articles if not a.is_published(now)}),
         errors=MappingProxyType(dict(errors or {})),
         conflicts=tuple(conflicts),
-        positions=MappingProxyType({a.slug: i for i, a in enumerate(published)}),
         redirects=MappingProxyType(redirects),
+        alias_paths=frozenset(alias_path(alias) for a in published for alias in a.aliases),
         files=files,
         claims=MappingProxyType(dict(claims)),
         digest=digest,
         built_at=now,
     )
+
+
+def _order_key(article: Article) -> tuple[dt.datetime, str]:
+    return article.date, article.path
+
+
+def position(articles: Sequence[Article], article: Article) -> int:
+    """Where ``article`` is, or would go, in a list in publication order (newest first, then
+    by path, descending): a binary search, so finding one among 100,000 costs 17 steps."""
+    key = _order_key(article)
+    low, high = 0, len(articles)
+    while low < high:
+        middle = (low + high) // 2
+        if _order_key(articles[middle]) > key:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 def file_digest(path: str, article: Article) -> int:

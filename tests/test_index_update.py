@@ -54,7 +54,7 @@ def summary(index: Index) -> dict[str, object]:
         "deals": [a.path for a in index.deals],
         "next": index.next_publication,
         "unpublished": {s: a.path for s, a in index.unpublished.items()},
-        "positions": dict(index.positions),
+        "alias_paths": sorted(index.alias_paths),
         "redirects": dict(index.redirects),
         "conflicts": sorted(str(c) for c in index.conflicts),
         "claims": dict(index.claims),
@@ -133,3 +133,37 @@ def test_an_edit_that_claims_another_slug_is_settled_by_a_full_build() -> None:
     updated = update_index(index, files, {"b.md"}, NOW, {})
     assert summary(updated) == summary(build_index(files, NOW))
     assert sorted(updated.by_slug) == ["a", "a-2"]
+
+
+def test_an_edit_away_from_aliases_and_clashes_takes_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import blog.index_update
+
+    make = lambda path, title, front="": parse_article(  # noqa: E731
+        path,
+        article_text(title=title, date="2025-06-01T00:00:00Z", front=front).encode(),
+        f"{path}{title}",
+        dt.UTC,
+    )
+    files = {
+        "old.md": make("old.md", "Old", "aliases:\n  - /2019/old-story"),
+        "x1.md": make("x1.md", "X1", "slug: x"),
+        "x2.md": make("x2.md", "X2", "slug: x"),
+        "plain.md": make("plain.md", "Plain"),
+    }
+    index = build_index(files, NOW)
+    assert index.redirects and index.conflicts
+    builds: list[int] = []
+    monkeypatch.setattr(
+        blog.index_update, "build_index", lambda *a, **k: builds.append(1) or build_index(*a, **k)
+    )
+    files = {**files, "plain.md": make("plain.md", "Plain, edited")}
+    updated = update_index(index, files, {"plain.md"}, NOW, {})
+    assert builds == []
+    assert summary(updated) == summary(build_index(files, NOW))
+    taking = {**files, "new.md": make("new.md", "New", "slug: x-2")}  # the clash loser's slug
+    assert summary(update_index(updated, taking, {"new.md"}, NOW, {})) == summary(
+        build_index(taking, NOW)
+    )
+    assert builds == [1]
