@@ -31,7 +31,9 @@ def pre_fork(server, worker):
 
 
 def post_worker_init(worker):
-    """Watch the content and sync search before the first request, not during it."""
-    from blog import prepare_worker
+    """Watch the content and sync search before the first request, not during it (only for
+    the site: bench/compare.py serves a bare Flask app with this same file)."""
+    if "blog.library" in getattr(worker.wsgi, "extensions", {}):
+        from blog import prepare_worker
 
-    prepare_worker(worker.wsgi)
+        prepare_worker(worker.wsgi)

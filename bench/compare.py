@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SITE_URL = "http://bench.example"
+FULL_FREEZE = 20_000
 
 
 def free_port() -> int:
@@ -52,7 +53,7 @@ def get(url: str) -> tuple[int, bytes]:
         return 0, b""
 
 
-def wait_until_up(url: str, timeout: float = 300) -> float:
+def wait_until_up(url: str, timeout: float = 600) -> float:
     start = time.perf_counter()
     while get(url)[0] != 200:
         if time.perf_counter() - start > timeout:
@@ -203,19 +204,20 @@ def edit_timings(base: str, content: Path) -> tuple[float, float]:
     return visible, first
 
 
-def urls_for(frozen: Path) -> dict[str, str]:
-    """The URLs to load, picked from the frozen site: its busiest tag, a mid-list article."""
+def urls_for(base: str, content: Path) -> dict[str, str]:
+    """The URLs to load, picked from the running app: its busiest tag, a mid-list article."""
     tags = re.findall(
         r'href="/tag/([^/]+)/">[^<]*</a> <span class="count">([\d,]+) article',
-        (frozen / "tags" / "index.html").read_text(),
+        get(base + "/tags/")[1].decode(),
     )
     tag = max(tags, key=lambda t: int(t[1].replace(",", "")))[0]
-    articles = sorted(p.name for p in (frozen / "news").iterdir())
-    pages = len(list((frozen / "page").iterdir())) if (frozen / "page").exists() else 0
+    files = sorted(content.glob("*.md"))
+    article = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", files[len(files) // 3].stem)  # no slug: fields
+    page = next((n for n in (50, 10, 2) if get(f"{base}/page/{n}/")[0] == 200), 1)
     return {
         "home": "/",
-        f"home page {min(50, pages + 1)}": f"/page/{min(50, pages + 1)}/" if pages else "/",
-        "article": f"/news/{articles[len(articles) // 3]}/",
+        f"home page {page}": f"/page/{page}/" if page > 1 else "/",
+        "article": f"/news/{article}/",
         "category": "/category/business/",
         "tag": f"/tag/{tag}/",
         "feed": "/feed.xml",
@@ -223,27 +225,43 @@ def urls_for(frozen: Path) -> dict[str, str]:
     }
 
 
-def run_size(count: int, duration: int, runs: int, work: Path) -> list[str]:
+def wait_for_search(base: str, timeout: float = 900) -> None:
+    """Until the search index is complete (a first start builds it in the background)."""
+    start = time.perf_counter()
+    while b"still being built" in get(base + "/search?q=harbour")[1]:
+        if time.perf_counter() - start > timeout:
+            raise RuntimeError("the search index was not built in time")
+        time.sleep(1)
+
+
+def run_size(
+    count: int, duration: int, runs: int, work: Path
+) -> tuple[list[str], dict[str, float]]:
+    """The results table for one corpus size, and the app's requests/s per URL."""
     content = work / f"content-{count}"
     subprocess.run(
         [sys.executable, str(ROOT / "bench" / "corpus.py"), str(count), str(content)],
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    rows: dict[str, dict[str, tuple[float, float, float]]] = {}
+    cache = {"FLASK_STORE_DIR": str(work / "store")}
+    with gunicorn("app:app", content, cache) as (base, _, first_boot):
+        # The first start ever: parses every file and fills the store, search included.
+        wait_for_search(base)
+        urls = urls_for(base, content)
     frozen = work / f"frozen-{count}"
-    env = {**os.environ, "FLASK_CONTENT_DIR": str(content), "FLASK_LOG_LEVEL": "ERROR"}
+    # Past FULL_FREEZE articles only the measured pages are frozen: rendering 100,000
+    # articles takes about an hour here, and nginx's speed does not depend on the count.
+    only = [] if count <= FULL_FREEZE else [f"--only={u}" for u in urls.values() if "?" not in u]
+    env = {**os.environ, "FLASK_CONTENT_DIR": str(content), "FLASK_LOG_LEVEL": "ERROR", **cache}
     subprocess.run(
-        [str(BIN / "flask"), "--app", "app", "freeze", str(frozen), "--base-url", SITE_URL],
+        [str(BIN / "flask"), "--app", "app", "freeze", str(frozen), "--base-url", SITE_URL, *only],
         cwd=ROOT,
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    urls = urls_for(frozen)
-    rows: dict[str, dict[str, tuple[float, float, float]]] = {}
-    cache = {"FLASK_STORE_DIR": str(work / "store")}
-    with gunicorn("app:app", content, cache) as (_, _, first_boot):
-        pass  # the first start ever: parses every file and fills the store
     with ExitStack() as stack:
         app_base, master, cold = stack.enter_context(gunicorn("app:app", content, cache))
         bare_base, _, _ = stack.enter_context(gunicorn("bench.bare_app:app", content, {}))
@@ -288,7 +306,28 @@ def run_size(count: int, duration: int, runs: int, work: Path) -> list[str]:
         conditional = conditional_rps(app_base + urls["article"], duration)
         peak = worker_peak_mb(master)
         visible, first = edit_timings(app_base, content)
-    return table(count, rows, (first_boot, cold), peak, visible, first, conditional)
+    lines = table(count, rows, (first_boot, cold), peak, visible, first, conditional)
+    if only:
+        lines.insert(-1, "- frozen: only the measured pages (the whole site below 20,000 articles)")
+    return lines, {re.sub(r" \d+$", "", n): by["app (gunicorn)"][0] for n, by in rows.items()}
+
+
+def scaling(by_size: dict[int, dict[str, float]]) -> list[str]:
+    """Requests/s of each URL at each size, and how much slower the largest is than the
+    smallest (the target: at most 1.5x)."""
+    sizes = sorted(by_size)
+    lines = [
+        "### Cost against corpus size (app straight from gunicorn)",
+        "",
+        "| URL | " + " | ".join(f"{n:,} rps" for n in sizes) + " | slowdown |",
+        "|---|" + "---|" * (len(sizes) + 1),
+    ]
+    for name in by_size[sizes[0]]:
+        rps = [by_size[n].get(name, 0.0) for n in sizes]
+        slowdown = rps[0] / rps[-1] if rps[-1] else float("inf")
+        cells = " | ".join(f"{r:,.0f}" for r in rps)
+        lines.append(f"| {name} | {cells} | {slowdown:.2f}x |")
+    return [*lines, ""]
 
 
 def conditional_rps(url: str, duration: int) -> float:
@@ -361,10 +400,14 @@ def main() -> None:
         "on the same machine; medians of the runs.",
         "",
     ]
+    by_size: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as folder:
         for count in args.sizes:
-            lines += run_size(count, args.duration, args.runs, Path(folder))
+            table_lines, by_size[count] = run_size(count, args.duration, args.runs, Path(folder))
+            lines += table_lines
             print("\n".join(lines))
+    if len(by_size) > 1:
+        lines += scaling(by_size)
     out = ROOT / "bench" / "results" / f"{dt.datetime.now(dt.UTC):%Y%m%d-%H%M}.md"
     out.write_text("\n".join(lines) + "\n")
     print(f"wrote {out}")

@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .caching import PageCache
 from .content import Library, get_library
+from .fastlane import FastLane
 from .models import site_timezone
 from .render import Renderer
 from .search import SearchIndex
@@ -73,11 +74,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     _normalise_config(app)
-    if int(app.config["PROXY_FIX"]):
-        hops = int(app.config["PROXY_FIX"])
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
-        )
     logging.getLogger("blog").setLevel(app.config["LOG_LEVEL"])
 
     store = _store(app)
@@ -90,12 +86,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         store=store,
     )
     app.extensions["blog.library"] = library
-    app.extensions["blog.page_cache"] = PageCache(app)
+    app.extensions["blog.page_cache"] = pages = PageCache(app)
     search = SearchIndex(store, text_of=library.markdown)
     app.extensions["blog.search"] = LiveSearch(search, library)
     library.load()
     search.prune()
     store.close()  # the master's connection must not cross gunicorn's fork
+    app.wsgi_app = FastLane(app.wsgi_app, library, pages, app.config)  # type: ignore[method-assign]
+    if int(app.config["PROXY_FIX"]):  # outermost: the fast lane needs the real host too
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
 
     from . import assets, cli, discovery, hooks, search_page, templating, views
 

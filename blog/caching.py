@@ -23,7 +23,7 @@ from typing import Any
 import brotli
 from flask import Flask, Response, current_app, g, make_response, request
 from flask_caching import Cache
-from werkzeug.http import http_date, parse_date, parse_etags
+from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etags
 from werkzeug.wrappers import Response as HTTPResponse
 
 from .content import get_library
@@ -80,28 +80,43 @@ class StoredPage:
 
     def respond(self, max_age: int) -> Response:
         """This page for the current request: the best coding it accepts, 304 if it has it."""
+        status, headers, body = self.answer(
+            request.headers.get("Accept-Encoding"),
+            request.headers.get("If-None-Match"),
+            request.headers.get("If-Modified-Since"),
+            max_age,
+        )
+        return Response(body, status=status, headers=headers)
+
+    def answer(
+        self,
+        accept_encoding: str | None,
+        if_none_match: str | None,
+        if_modified_since: str | None,
+        max_age: int,
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """(status, headers, body) for a request with these headers: the one place a cached
+        page becomes a response, through Flask or the fast lane (``fastlane.py``)."""
         variant = self.variants[-1]
         if len(self.variants) > 1:
-            accept = request.accept_encodings
+            accept = parse_accept_header(accept_encoding)
             variant = next((v for v in self.variants if accept.quality(v.coding) > 0), variant)
         headers = [("ETag", f'"{variant.etag}"'), ("Cache-Control", f"public, max-age={max_age}")]
         if self.last_modified_header:
             headers.append(("Last-Modified", self.last_modified_header))
         if len(self.variants) > 1:
             headers.append(("Vary", "Accept-Encoding"))
-        if self._not_modified(variant.etag):
-            return Response(status=304, headers=headers)
+        if self._not_modified(variant.etag, if_none_match, if_modified_since):
+            return 304, headers, b""
         if variant.coding != "identity":
             headers.append(("Content-Encoding", variant.coding))
         headers.append(("Content-Type", self.content_type))
-        return Response(variant.body, headers=headers)
+        return 200, headers, variant.body
 
-    def _not_modified(self, etag: str) -> bool:
+    def _not_modified(self, etag: str, if_none_match: str | None, since: str | None) -> bool:
         """RFC 9110 conditional GET: If-None-Match first; If-Modified-Since only without it."""
-        if_none_match = request.headers.get("If-None-Match")
         if if_none_match is not None:
             return parse_etags(if_none_match).contains_weak(etag)
-        since = request.headers.get("If-Modified-Since")
         if since is None or self.last_modified is None:
             return False
         asked = parse_date(since)
@@ -130,6 +145,10 @@ class PageCache:
         links built from the request's host when ``SITE_URL`` is not set)."""
         url = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()[:32]
         return f"page:{self.deploy_id}:{index.version}:{url}"
+
+    def hot(self, key: str) -> StoredPage | None:
+        """The page if this process holds it unpickled (no backend round trip)."""
+        return self._hot.get(key)
 
     def get(self, key: str) -> StoredPage | None:
         page = self._hot.get(key)
@@ -178,9 +197,11 @@ def current_index() -> Index:
     return index
 
 
-def max_age(index: Index, now: dt.datetime) -> int:
-    """Seconds a cache may keep a page: the setting, cut short by the next publication."""
-    limit = int(current_app.config["HTTP_MAX_AGE"])
+def max_age(index: Index, now: dt.datetime, limit: int | None = None) -> int:
+    """Seconds a cache may keep a page: the setting (or ``limit``), cut short by the next
+    publication."""
+    if limit is None:
+        limit = int(current_app.config["HTTP_MAX_AGE"])
     if index.next_publication is not None:
         limit = min(limit, max(0, math.ceil((index.next_publication - now).total_seconds())))
     return limit

@@ -254,14 +254,20 @@ def _relative(library: Library, file: Path) -> str:
     default=None,
     help="The public origin for absolute URLs (default: SITE_URL, else localhost).",
 )
-def freeze_command(target: Path, base_url: str | None) -> None:
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="PATH",
+    help="Write only this page (repeatable), with the assets: to refresh a few pages.",
+)
+def freeze_command(target: Path, base_url: str | None, only: tuple[str, ...]) -> None:
     """Write the whole site (pages, feeds, sitemaps, assets) as static files into TARGET."""
     from .freeze import freeze
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     origin = base_url or str(app.config["SITE_URL"] or "http://localhost")
     start = time.perf_counter()
-    count = freeze(app, target, origin)
+    count = freeze(app, target, origin, only or None)
     click.echo(f"wrote {count} files to {target} in {time.perf_counter() - start:.1f} s")
 
 

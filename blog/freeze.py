@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from flask import Flask
@@ -61,13 +61,15 @@ def _file_for(url: str, target: Path) -> Path:
     return path / "index.html" if url.endswith("/") else path
 
 
-def freeze(app: Flask, target: Path, base_url: str) -> int:
-    """Write the site into ``target``; returns the number of files written."""
+def freeze(app: Flask, target: Path, base_url: str, only: Sequence[str] | None = None) -> int:
+    """Write the site into ``target`` (or just the ``only`` URLs, with the assets and the 404
+    page); returns the number of files written."""
     index = get_library(app).index()
     config = app.config
     client = app.test_client()
     written = 0
-    for url in site_urls(index, int(config["PER_PAGE"]), int(config["SITEMAP_MAX_URLS"])):
+    urls = only or site_urls(index, int(config["PER_PAGE"]), int(config["SITEMAP_MAX_URLS"]))
+    for url in urls:
         response = client.get(url, base_url=base_url)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")

@@ -55,3 +55,24 @@ def test_freeze_writes_every_page_feed_and_sitemap_as_served(
         len(css) == 1
         and css[0].read_bytes() == (Path(app.static_folder) / "css" / "site.css").read_bytes()
     )
+
+
+def test_freeze_only_writes_just_the_pages_asked_for(
+    content: Content, make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    for n in range(3):
+        content.article(f"s{n}.md", title=f"Story {n}")
+    app = make_app(SITE_URL=BASE)
+    target = tmp_path / "site"
+    result = app.test_cli_runner().invoke(
+        args=["freeze", str(target), "--only", "/news/s1/", "--only", "/feed.xml"]
+    )
+    assert result.exit_code == 0, result.output
+    pages = sorted(
+        str(p.relative_to(target)) for p in target.rglob("*") if p.suffix in (".html", ".xml")
+    )
+    assert pages == ["404.html", "feed.xml", "news/s1/index.html"]
+    client = app.test_client()
+    assert (target / "news/s1/index.html").read_bytes() == client.get(
+        "/news/s1/", base_url=BASE
+    ).data
