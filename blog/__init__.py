@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import security
 from .caching import PageCache
 from .content import Library, get_library
 from .fastlane import FastLane
@@ -92,7 +93,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     library.load()
     search.prune()
     store.close()  # the master's connection must not cross gunicorn's fork
-    app.wsgi_app = FastLane(app.wsgi_app, library, pages, app.config)  # type: ignore[method-assign]
+    headers = security.init_app(app)
+    app.wsgi_app = FastLane(  # type: ignore[method-assign]
+        app.wsgi_app, library, pages, app.config, headers
+    )
     if int(app.config["PROXY_FIX"]):  # outermost: the fast lane needs the real host too
         hops = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -28,12 +28,18 @@ class FastLane:
     """WSGI middleware in front of the Flask app (inside ``ProxyFix``, which it relies on)."""
 
     def __init__(
-        self, app: WSGIApplication, library: Library, pages: PageCache, config: dict[str, Any]
+        self,
+        app: WSGIApplication,
+        library: Library,
+        pages: PageCache,
+        config: dict[str, Any],
+        headers: list[tuple[str, str]],
     ) -> None:
         self.app = app
         self.library = library
         self.pages = pages
         self.config = config
+        self.headers = headers  # what Flask's after_request hooks add (security.py)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")
@@ -54,6 +60,7 @@ class FastLane:
                 )
                 if status == 200:
                     headers.append(("Content-Length", str(len(body))))
+                headers += self.headers
                 start_response(_REASONS[status], headers)
                 return [b""] if method == "HEAD" or status == 304 else [body]
         return self.app(environ, start_response)

@@ -257,3 +257,29 @@ def test_lighthouse_scores(site: str, path: str, tmp_path: Path) -> None:
     )
     scores = {k: v["score"] for k, v in json.loads(report.read_text())["categories"].items()}
     assert all(score >= 0.95 for score in scores.values()), scores
+
+
+@pytest.mark.parametrize("path", AXE_PAGES)
+def test_the_content_security_policy_is_enforced_and_pages_need_no_exception(  # type: ignore[no-untyped-def]
+    site: str, browser, path: str
+) -> None:
+    context = offline_context(browser)  # the policy applies: no bypass
+    page = context.new_page()
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.goto(site + path)
+    page.wait_for_load_state("load")
+    violations_before = [m for m in messages if "Content Security Policy" in m]
+    ran = page.evaluate(
+        """() => new Promise(resolve => {
+            window.__ran = false;
+            document.addEventListener('securitypolicyviolation', () => resolve(window.__ran));
+            const s = document.createElement('script');
+            s.textContent = 'window.__ran = true';
+            document.body.appendChild(s);
+            setTimeout(() => resolve('no violation reported'), 2000);
+        })"""
+    )
+    context.close()
+    assert violations_before == []  # the page itself needs nothing the policy forbids
+    assert ran is False  # an injected inline script is refused and reported

@@ -1,0 +1,111 @@
+"""Security headers on every response: pages, feeds, errors, assets, 304s, fast-lane hits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import Content, article_text
+
+REQUIRED = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def policy(header: str) -> dict[str, list[str]]:
+    """A Content-Security-Policy as directive → sources."""
+    directives = (part.split() for part in header.split(";") if part.strip())
+    return {name: sources for name, *sources in directives}
+
+
+@pytest.fixture
+def site(content: Content, make_app: Callable[..., Flask]) -> Flask:
+    content.write(
+        "2025-01-02-quay.md",
+        article_text(title="The Quay", front='categoria: Harbour\ntags:\n  - "#Ferries"'),
+    )
+    return make_app(SECRET_KEY="s" * 32)
+
+
+def every_kind_of_response(client: FlaskClient, app: Flask) -> dict[str, object]:
+    css = next(iter(app.extensions["blog.assets"].items()))
+    stem, _, suffix = css[0].rpartition(".")
+    etag = client.get("/news/quay/").headers["ETag"]
+    return {
+        "home": client.get("/"),
+        "home again (fast lane)": client.get("/"),
+        "article": client.get("/news/quay/"),
+        "category": client.get("/category/harbour/"),
+        "tag": client.get("/tag/ferries/"),
+        "feed": client.get("/feed.xml"),
+        "json feed": client.get("/feed.json"),
+        "sitemap": client.get("/sitemap.xml"),
+        "robots": client.get("/robots.txt"),
+        "search": client.get("/search?q=quay"),
+        "asset": client.get(f"/assets/{stem}.{css[1]}.{suffix}"),
+        "static file": client.get("/static/images/logo.png"),
+        "304": client.get("/news/quay/", headers={"If-None-Match": etag}),
+        "HEAD": client.head("/news/quay/"),
+        "404": client.get("/news/nope/"),
+        "400": client.get("/search?q=x&page=abc"),
+        "405": client.post("/"),
+        "hook refused": client.post("/-/hooks/git"),
+    }
+
+
+def test_every_response_carries_the_security_headers(site: Flask) -> None:
+    client = site.test_client()
+    for name, response in every_kind_of_response(client, site).items():
+        headers = response.headers  # type: ignore[attr-defined]
+        for header, value in REQUIRED.items():
+            assert headers.get(header) == value, (name, header)
+        assert "Content-Security-Policy" in headers, name
+        assert "camera=()" in headers["Permissions-Policy"], name
+        assert "Strict-Transport-Security" not in headers, name  # the site is not https
+
+
+def test_the_policy_allows_no_inline_or_foreign_script_and_no_framing(site: Flask) -> None:
+    csp = policy(site.test_client().get("/").headers["Content-Security-Policy"])
+    assert csp["script-src"] == ["'none'"]
+    assert csp["object-src"] == ["'none'"]
+    assert csp["base-uri"] == ["'none'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert csp["default-src"] == ["'self'"]
+    assert not any("unsafe" in source for sources in csp.values() for source in sources)
+    assert csp["frame-src"] == [
+        "https://www.youtube.com",
+        "https://www.youtube-nocookie.com",
+        "https://player.vimeo.com",
+    ]
+
+
+def test_no_embed_hosts_means_no_frames(make_app: Callable[..., Flask]) -> None:
+    app = make_app(EMBED_HOSTS=[])
+    assert policy(app.test_client().get("/").headers["Content-Security-Policy"])["frame-src"] == [
+        "'none'"
+    ]
+
+
+def test_https_sites_send_hsts_on_every_path(site: Flask, make_app: Callable[..., Flask]) -> None:
+    app = make_app(SITE_URL="https://news.example", SECRET_KEY="s" * 32)
+    client = app.test_client()
+    for name, response in every_kind_of_response(client, app).items():
+        hsts = response.headers.get("Strict-Transport-Security")  # type: ignore[attr-defined]
+        assert hsts == "max-age=31536000", name
+
+
+def test_pages_need_nothing_the_policy_forbids(site: Flask) -> None:
+    """No inline script, style or event handler in any template; styles from our origin."""
+    templates = Path(site.root_path).parent / "templates"
+    for template in templates.glob("*.html"):
+        text = template.read_text()
+        assert " style=" not in text and "<style" not in text, template.name
+        assert "<script" not in text or 'type="application/ld+json"' in text, template.name
+        assert not re.search(r"\son[a-z]+\s*=", text), template.name
