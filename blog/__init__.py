@@ -97,6 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.wsgi_app = FastLane(  # type: ignore[method-assign]
         app.wsgi_app, library, pages, app.config, headers
     )
+    app.wsgi_app = security.HostCheck(app.wsgi_app, headers)  # type: ignore[method-assign]
     if int(app.config["PROXY_FIX"]):  # outermost: the fast lane needs the real host too
         hops = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

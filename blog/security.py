@@ -10,10 +10,14 @@ an ``after_request`` hook and by the fast lane (``fastlane.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from werkzeug.wrappers import Response
+from werkzeug.wsgi import get_host
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 HSTS_SECONDS = 365 * 24 * 3600
 PERMISSIONS = (
@@ -55,7 +59,7 @@ def security_headers(config: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> list[tuple[str, str]]:
-    """Add the headers to every response Flask makes; the list, for the fast lane."""
+    """Add the headers to every response Flask makes; the headers, for the fast lane."""
     headers = security_headers(app.config)
 
     @app.after_request
@@ -65,3 +69,34 @@ def init_app(app: Flask) -> list[tuple[str, str]]:
         return response
 
     return headers
+
+
+class HostCheck:
+    """WSGI middleware: a request whose Host header is not a host name gets a plain 400.
+
+    Werkzeug leaves such a request without a host, Flask then cannot route it or build a
+    URL, and even the error page would fail. Nothing of the site is needed to refuse it.
+    """
+
+    def __init__(self, app: WSGIApplication, headers: list[tuple[str, str]]) -> None:
+        self.app = app
+        self.headers = headers
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if _is_host_name(get_host(environ)):
+            return self.app(environ, start_response)
+        body = b"Bad request: malformed Host header\n"
+        start_response(
+            "400 Bad Request",
+            [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+            + self.headers,
+        )
+        return [body]
+
+
+def _is_host_name(host: str) -> bool:
+    """What Werkzeug can route on: a host, 255 characters at most, that IDNA can encode."""
+    try:
+        return bool(host) and len(host) <= 255 and bool(host.rsplit(":", 1)[0].encode("idna"))
+    except UnicodeError:
+        return False
