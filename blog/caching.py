@@ -139,6 +139,9 @@ class PageCache:
         # an entry here is never stale; it only saves the backend a round trip.
         self._hot: OrderedDict[str, StoredPage] = OrderedDict()
         self._hot_lock = threading.Lock()
+        # Path → the query parameters its page varies by, as the views have said (the fast
+        # lane computes the same keys from them).
+        self.varying: dict[str, tuple[str, ...]] = {}
 
     def key(self, index: Index, url: str) -> str:
         """Pages differ by deploy, content version and absolute URL (pages carry absolute
@@ -243,6 +246,8 @@ def _cached(view: Callable[..., Any], query: tuple[str, ...]) -> Callable[..., H
                 return response
             page = StoredPage.of(response)
             pages.set(key, page)
+            if query:
+                pages.varying.setdefault(request.path, query)
         return page.respond(max_age(index, get_library().clock()))
 
     return wrapper

@@ -94,11 +94,45 @@ def test_requests_the_lane_does_not_know_go_to_flask(
     client.get("/")
     seen = flask_requests()
 
-    client.get("/?utm_source=x")  # a query string: Flask decides what it means
     client.post("/")
     client.get("/news/nope/")  # never cached: not a 200
+    client.get("/search?q=quay")  # not cached yet
+    client.get("/search?q=%ff")  # not UTF-8: Flask decides
 
-    assert seen == ["/", "/", "/news/nope/"]
+    assert seen == ["/", "/news/nope/", "/search", "/search"]
+
+
+@pytest.mark.parametrize(
+    "first, then",
+    [
+        ("/", "/?utm_source=social&utm_medium=x"),  # a page that ignores its query
+        ("/search?q=quay", "/search?q=quay"),
+        ("/search?q=quay&page=1", "/search?q=quay&page=1&utm_source=x"),
+        ("/search?q=quay", "/search?q=quay&q=other"),  # Flask reads the first q
+        ("/search?q=quay+reopens", "/search?q=quay%20reopens"),
+    ],
+)
+def test_query_strings_are_read_as_flask_reads_them(
+    site: Flask, flask_requests: Callable[[], list[str]], first: str, then: str
+) -> None:
+    client = site.test_client()
+    through_flask = Client(lambda env, start: Flask.wsgi_app(site, env, start))
+    client.get(first)
+    seen = flask_requests()
+
+    fast = client.get(then)
+    slow = through_flask.get(then)
+
+    assert seen == [then.split("?")[0]]  # only the request sent past the lane
+    assert fast.data == slow.data
+    assert sorted(fast.headers.items()) == sorted(slow.headers.items())
+
+
+def test_a_different_query_is_a_different_page(site: Flask) -> None:
+    client = site.test_client()
+    quay = client.get("/search?q=quay").data
+    assert client.get("/search?q=ferries").data != quay
+    assert client.get("/search?q=quay&page=2").status_code == 404
 
 
 def test_an_edit_is_served_at_once_through_the_lane(content: Content, site: Flask) -> None:
