@@ -245,6 +245,8 @@ def _split(path: str, text: str) -> tuple[dict[str, Any], str, str, int]:
         raise ArticleError(path, line, None, f"YAML syntax error{column}: {e.problem}") from e
     except yaml.YAMLError as e:
         raise ArticleError(path, 1, None, f"YAML error: {e}") from e
+    except RecursionError as e:  # a parser without a depth limit of its own
+        raise ArticleError(path, 1, None, "front matter nested too deeply") from e
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
