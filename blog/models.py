@@ -48,6 +48,9 @@ _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 _HASHTAG_SPLIT = re.compile(r"[#,]")
 _TOP_LEVEL_KEY = re.compile(r"^([^\s:#'\"-][^:\n]*):", re.MULTILINE)
 _TAG = re.compile(r"<[^>]*>")
+# What XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF): YAML escapes
+# ("\0", "\ud800") can put them in any field, and one in a title made every feed fail.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _YAML = YAMLHandler()
 _TRUE_WORDS = frozenset({"yes", "y", "true", "on", "1"})
 _FALSE_WORDS = frozenset({"no", "n", "false", "off", "0", ""})
@@ -222,7 +225,7 @@ def _decode(path: str, data: bytes) -> str:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise ArticleError(path, line, None, f"not UTF-8 (byte {e.start})") from e
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _split(path: str, text: str) -> tuple[dict[str, Any], str, str, int]:
@@ -270,7 +273,7 @@ def _text(value: object) -> str:
     """A scalar as trimmed text; structures are not text."""
     if value is None or isinstance(value, (list, dict)):
         return ""
-    return " ".join(str(value).split())
+    return " ".join(_NOT_XML.sub("", str(value)).split())
 
 
 def _section(value: object, fail: Any, key: str) -> str:
@@ -278,7 +281,7 @@ def _section(value: object, fail: Any, key: str) -> str:
         return ""
     if isinstance(value, (list, dict)):
         raise fail(key, f"expected Markdown text, got a {type(value).__name__}")
-    return str(value).strip()
+    return _NOT_XML.sub("", str(value)).strip()
 
 
 def _flag(value: object, fail: Any, key: str) -> bool:
@@ -309,7 +312,7 @@ def _tags(value: object, fail: Any) -> tuple[str, ...]:
             raise fail("tags", "a tag must be text, not a nested list or mapping")
         if item is None:
             continue
-        for part in _HASHTAG_SPLIT.split(str(item)):
+        for part in _HASHTAG_SPLIT.split(_NOT_XML.sub("", str(item))):
             name = " ".join(part.split())
             if name and slugify(name):
                 tags.setdefault(slugify(name), sys.intern(name))
@@ -322,7 +325,8 @@ def _strings(value: object, fail: Any, key: str) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     if any(isinstance(item, (list, dict)) for item in items):
         raise fail(key, "expected a list of text items")
-    return tuple(str(item).strip() for item in items if item is not None and str(item).strip())
+    cleaned = (_NOT_XML.sub("", str(item)).strip() for item in items if item is not None)
+    return tuple(item for item in cleaned if item)
 
 
 def _date(value: object, tz: dt.tzinfo, fail: Any, key: str) -> dt.datetime | None:

@@ -99,10 +99,11 @@ class SearchIndex:
                 db.execute(statement)
         self._lock = threading.Lock()  # taken by writers of the maps below; readers need none
         self._rowids: dict[str, int] = {}  # content hash → row, for rows known to exist
-        # Row → the published articles it stands for (more than one only for files that are
-        # byte for byte the same), and content hash → articles, as last synced.
-        self._live: dict[int, list[Article]] = {}
-        self._wanted: dict[str, list[Article]] = {}
+        # Row → the published article it stands for; row → the others, for files byte for
+        # byte the same (rare: kept apart, as a list per row would cost 7 MB at 100,000).
+        # One tuple, swapped whole: no reader sees one map new and the other old.
+        self._maps: tuple[dict[int, Article], dict[int, tuple[Article, ...]]] = ({}, {})
+        self._wanted: dict[str, list[Article]] = {}  # hash → articles, while a build runs
         self._missing = 0
         self._worker: threading.Thread | None = None
 
@@ -120,14 +121,21 @@ class SearchIndex:
         with self._lock:
             if len(self._rowids) < len(wanted) // 2:
                 self._rowids.update(self._known_rows(wanted))  # a new process: one read
-            self._wanted = wanted
             missing = [a[0] for h, a in wanted.items() if h not in self._rowids]
             if len(missing) <= INLINE:
                 self._write(_rows(missing, self._text_of))
             # Swapped in whole: a search sees the last sync or this one, never half of it.
-            live = {self._rowids[h]: a for h, a in wanted.items() if h in self._rowids}
-            self._live = live
-            self._missing = len(articles) - sum(map(len, live.values()))
+            live: dict[int, Article] = {}
+            twins: dict[int, tuple[Article, ...]] = {}
+            for source_hash, same in wanted.items():
+                rowid = self._rowids.get(source_hash)
+                if rowid is not None:
+                    live[rowid] = same[0]
+                    if len(same) > 1:
+                        twins[rowid] = tuple(same[1:])
+            self._maps = (live, twins)
+            self._missing = len(articles) - len(live) - sum(map(len, twins.values()))
+            self._wanted = wanted if self._missing else {}
             if self._missing and (self._worker is None or not self._worker.is_alive()):
                 self._worker = threading.Thread(
                     target=self._index_in_background, name="search-index", daemon=True
@@ -147,14 +155,18 @@ class SearchIndex:
             with self._lock:
                 missing = [a[0] for h, a in self._wanted.items() if h not in self._rowids]
                 if not missing:
+                    self._wanted = {}  # built: what the next sync needs is in the maps
                     return
             start = random.randrange(len(missing))
             rows = _rows((missing[start:] + missing[:start])[:BATCH], self._text_of)
             with self._lock:
+                live, twins = self._maps
                 for source_hash, rowid in self._write(rows):
                     same = self._wanted.get(source_hash)
-                    if same is not None and rowid not in self._live:
-                        self._live[rowid] = same  # searchable from now on
+                    if same is not None and rowid not in live:
+                        if len(same) > 1:
+                            twins[rowid] = tuple(same[1:])
+                        live[rowid] = same[0]  # searchable from now on
                         self._missing -= len(same)
 
     def _write(self, rows: list[tuple[str, tuple[Any, ...]]]) -> list[tuple[str, int]]:
@@ -216,16 +228,17 @@ class SearchIndex:
 
     def _page(self, match: str, limit: int, offset: int) -> tuple[int, list[Hit]]:
         """How many published articles match, and the requested slice of them, best first."""
-        db, live = self.store.connect(), self._live
+        db, (live, twins) = self.store.connect(), self._maps
         matching = db.execute(f"SELECT rowid FROM {_DOCS} WHERE {_DOCS} MATCH ?", (match,))
-        total = sum(len(live.get(rowid, ())) for (rowid,) in matching)
+        total = sum(1 + len(twins.get(rowid, ())) for (rowid,) in matching if rowid in live)
         offset = max(offset, 0)
         if limit <= 0 or offset >= total:
             return total, []
         ranked = (
             (rowid, article)
             for (rowid,) in db.execute(_RANKED, (match,))
-            for article in live.get(rowid, ())
+            if rowid in live
+            for article in (live[rowid], *twins.get(rowid, ()))
         )
         page = list(itertools.islice(ranked, offset, offset + limit))
         return total, self._hits(db, match, page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
@@ -81,10 +82,17 @@ def _is_site_search(element: ET.Element) -> bool:
     )
 
 
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+
+
 def _scheme(value: str) -> str:
+    """The scheme a browser reads (WHATWG URL parsing), erring on the side of finding one:
+    every control character and space is dropped first (browsers drop only tab and
+    newlines). A value whose text before ':' is not a valid scheme (``javas<!-- -->cript:``)
+    is a relative URL to a browser: no scheme."""
     cleaned = "".join(c for c in value if c > " ").lower()
-    head = cleaned.split("/", 1)[0]
-    return head.split(":", 1)[0] if ":" in head else ""
+    match = _SCHEME.match(cleaned)
+    return match.group(1) if match else ""
 
 
 def executable_constructs(root: ET.Element, allowed_head: bool = True) -> Iterator[str]:

@@ -345,3 +345,25 @@ def test_listings_link_their_feeds(
         assert client.get(feed).status_code == 200
         if not feed.endswith(".json"):
             parse_feed(client.get(feed))
+
+
+@pytest.mark.parametrize("url", ["/feed.xml", "/atom.xml", "/feed.json", "/sitemap.xml", "/"])
+def test_control_characters_in_any_field_never_break_a_feed(
+    content: Content, client: FlaskClient, url: str
+) -> None:
+    # YAML escapes reach every field: bell, NUL, vertical tab, escape, U+FFFE.
+    nasty = '"Bell\\x07 NUL\\0 VT\\v ESC\\e not\\uFFFE"'
+    content.write(
+        "2025-01-02-nasty.md",
+        f"---\ntitle: {nasty}\ndate: 2025-01-02T00:00:00Z\nshort-description: {nasty}\n"
+        f"categoria: {nasty}\ntags:\n  - {nasty}\nauthor: {nasty}\nmk1: {nasty}\n"
+        "---\nBody \x01 with \x1b controls.\n",
+    )
+    response = client.get(url)
+    assert response.status_code == 200
+    if url.endswith(".xml"):
+        etree.fromstring(response.data)  # well-formed XML
+    if url in ("/feed.xml", "/atom.xml"):
+        parsed = feedparser.parse(response.data)
+        assert not parsed.bozo
+        assert parsed.entries[0].title == "Bell NUL VT ESC not"
