@@ -183,11 +183,20 @@ class Library:
         """Compare every file's stamp with what we hold; parse the ones that differ."""
         seen: set[str] = set()
         changed = False
-        for rel, st in self._walk():
-            seen.add(rel)
-            entry = self._entries.get(rel)
-            if entry is None or entry.stamp != Stamp.of(st):
-                changed |= self._load(rel)
+        try:
+            for rel, st in self._walk():
+                seen.add(rel)
+                entry = self._entries.get(rel)
+                if entry is None or entry.stamp != Stamp.of(st):
+                    changed |= self._load(rel)
+        except _FolderUnreadable:
+            # Moved away, unmounted, unreadable: not every article deleted. Keep serving
+            # what we have until the folder is back.
+            self._persist()
+            return changed
+        if "<root>" in self._reported:
+            self._reported.discard("<root>")
+            log.warning("content: folder %s readable again", self.root)
         for gone in set(self._entries) - seen:
             self._drop(gone)
             changed = True
@@ -216,6 +225,7 @@ class Library:
             except OSError as e:
                 if folder == "":
                     self._report("<root>", f"content folder {self.root} unreadable: {e}")
+                    raise _FolderUnreadable from e
                 continue
             with listing:
                 for item in _entries_of(listing):
@@ -250,6 +260,8 @@ class Library:
                 )
             data = path.read_bytes()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            if not self.root.is_dir():
+                return False  # the whole folder went: keep the last good versions
             return self._drop(rel)
         except ArticleError as e:
             return self._keep_last_good(rel, old, Stamp.of(st), "size:" + str(st.st_size), e)
@@ -362,6 +374,10 @@ def _put(mapping: dict[str, Any], key: str, value: Any) -> None:
         mapping.pop(key, None)
     else:
         mapping[key] = value
+
+
+class _FolderUnreadable(Exception):
+    """The content folder itself cannot be listed."""
 
 
 def _entries_of(listing: Iterator[os.DirEntry[str]]) -> Iterator[os.DirEntry[str]]:

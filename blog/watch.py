@@ -42,7 +42,9 @@ class Watch:
         if INotify is None or not self.root.is_dir():
             return
         mask = 0
-        for name in FILE_EVENTS:
+        # The folder itself moved or deleted (a deploy that swaps folders) must be seen too:
+        # the watch would otherwise follow the old folder and miss every later change.
+        for name in (*FILE_EVENTS, "MOVE_SELF", "DELETE_SELF"):
             mask |= getattr(flags, name)
         try:
             self._inotify = INotify()
