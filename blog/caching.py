@@ -23,6 +23,7 @@ from typing import Any
 import brotli
 from flask import Flask, Response, current_app, g, make_response, request
 from flask_caching import Cache
+from flask_caching.backends.simplecache import SimpleCache
 from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etags
 from werkzeug.wrappers import Response as HTTPResponse
 
@@ -135,6 +136,8 @@ class PageCache:
         self.cache = Cache(app)
         self.deploy_id = str(app.config["DEPLOY_ID"])
         self._failing = False
+        self._version: str | None = None  # the newest content version seen, and its time
+        self._built_at: dt.datetime | None = None
         # The hottest pages, unpickled, in this process. Keys carry the content version, so
         # an entry here is never stale; it only saves the backend a round trip.
         self._hot: OrderedDict[str, StoredPage] = OrderedDict()
@@ -146,8 +149,22 @@ class PageCache:
     def key(self, index: Index, url: str) -> str:
         """Pages differ by deploy, content version and absolute URL (pages carry absolute
         links built from the request's host when ``SITE_URL`` is not set)."""
+        if index.version != self._version:
+            self._moved_on(index)
         url = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()[:32]
         return f"page:{self.deploy_id}:{index.version}:{url}"
+
+    def _moved_on(self, index: Index) -> None:
+        """A newer content version: no key of an older one will be asked for again. In this
+        process their pages are dead weight (under edits every 100 ms, 100 MB a minute
+        until the threshold), so they go; a shared backend lets them age out instead."""
+        if index.built_at is None or (self._built_at and index.built_at < self._built_at):
+            return  # a request still on an older index: nothing to drop for it
+        self._version, self._built_at = index.version, index.built_at
+        with self._hot_lock:
+            self._hot.clear()
+        if isinstance(self.cache.cache, SimpleCache):
+            self.cache.clear()
 
     def hot(self, key: str) -> StoredPage | None:
         """The page if this process holds it unpickled (no backend round trip)."""

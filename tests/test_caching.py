@@ -149,3 +149,16 @@ def test_cache_outage_degrades_to_uncached(
             response = client.get("/news/story/")
             assert response.status_code == 200 and b"Story" in response.data
     assert caplog.text.count("response cache unavailable") == 1
+
+
+def test_an_edit_drops_the_older_versions_pages_from_the_in_process_cache(
+    content: Content, client: FlaskClient
+) -> None:
+    content.article("2025-01-02-quay.md", title="The Quay")
+    for url in ("/", "/news/quay/", "/feed.xml", "/tags/"):
+        client.get(url)
+    backend = client.application.extensions["blog.page_cache"].cache.cache
+    assert len(backend._cache) == 4
+    content.article("2025-01-02-quay.md", title="The Quay, edited")
+    assert b"edited" in client.get("/news/quay/").data
+    assert len(backend._cache) == 1  # only the new version's page: memory stays flat
