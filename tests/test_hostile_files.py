@@ -16,6 +16,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import blog.content
 from blog import get_library
 from blog.models import ArticleError, parse_article
 from tests.conftest import Content, article_text
@@ -239,3 +240,32 @@ def test_generated_files_never_fail_a_page_nor_run_script(
         assert response.status_code < 500, url
         if response.mimetype == "text/html" and response.status_code == 200:
             assert list(executable_constructs(parse(response.data))) == [], url
+
+
+def test_files_vanishing_and_appearing_mid_scan(
+    content: Content, make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(6):
+        content.article(f"2025-01-0{n + 1}-s{n}.md", title=f"Story {n}")
+    app = make_app()
+    library = get_library(app)
+    for n in range(6):
+        content.article(f"2025-01-0{n + 1}-s{n}.md", title=f"Story {n}, edited")
+    real = blog.content.Library._load
+    calls: list[str] = []
+
+    def meddling_load(self: blog.content.Library, rel: str) -> bool:
+        calls.append(rel)
+        if len(calls) == 1:  # between the listing and the reading: one goes, one comes
+            (content.root / "2025-01-06-s5.md").unlink(missing_ok=True)
+            content.article("2025-01-09-late.md", title="Late Arrival")
+        return real(self, rel)
+
+    monkeypatch.setattr(blog.content.Library, "_load", meddling_load)
+    library.refresh()
+    monkeypatch.undo()
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    library.refresh()
+    titles = {a.title for a in library.index().articles}
+    assert "Late Arrival" in titles and not any(t.startswith("Story 5") for t in titles)
