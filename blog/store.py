@@ -46,7 +46,9 @@ _SCHEMA = (
     "size INTEGER, inode INTEGER, hash TEXT NOT NULL, article BLOB NOT NULL)",
 )
 _PARSER_FILES = ("models.py", "quirks.py")
+_DAMAGED = ("SQLITE_NOTADB", "SQLITE_CORRUPT")  # a file to start again, not one to wait for
 BATCH = 1000  # rows per write transaction
+BUSY_TIMEOUT = 10.0  # seconds to wait for another process's write to finish
 # Another process (a worker still running, an editor's `flask content check`) may hold a
 # version this one no longer knows: an unused text is forgotten only once it is this old.
 KEEP_UNUSED = 7 * 24 * 3600
@@ -95,11 +97,15 @@ class Store:
         for attempt in (1, 2):
             try:
                 return cls(path)
-            except sqlite3.DatabaseError as e:  # damaged: it only costs a full read
-                log.warning("store %s unusable (%s); starting it again", path, e)
-                if attempt == 1:
-                    for damaged in folder.glob(f"{path.name}*"):
-                        damaged.unlink(missing_ok=True)
+            except sqlite3.DatabaseError as e:
+                if getattr(e, "sqlite_errorname", "") not in _DAMAGED or attempt == 2:
+                    # Locked by another process, a full disk: never delete what may be
+                    # fine; this start uses a temporary store instead.
+                    log.warning("store %s unusable (%s); using a temporary one", path, e)
+                    return None
+                log.warning("store %s damaged (%s); starting it again", path, e)
+                for damaged in folder.glob(f"{path.name}*"):
+                    damaged.unlink(missing_ok=True)  # it only costs a full read
         return None
 
     def connect(self) -> sqlite3.Connection:
@@ -108,7 +114,7 @@ class Store:
         if getattr(local, "pid", None) != os.getpid():
             # Inherited from the parent across a fork: never used, never closed here (closing
             # it could release the parent's locks); the child opens its own.
-            local.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            local.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
             local.db.execute("PRAGMA journal_mode=WAL")
             local.db.execute("PRAGMA synchronous=NORMAL")
             local.pid = os.getpid()

@@ -169,7 +169,7 @@ def test_a_damaged_store_costs_only_time(
     with caplog.at_level(logging.WARNING, logger="blog"):
         app = make()
     assert len(parsed) == 5 and len(get_library(app).index().articles) == 5
-    assert "unusable" in caplog.text
+    assert "damaged" in caplog.text
     assert get_library(app).store.path.is_relative_to(folder)  # started again in place
 
 
@@ -210,3 +210,27 @@ def test_off_keeps_nothing_after_the_store_is_gone(
 
     gc.collect()
     assert not folder.exists()
+
+
+def test_a_store_locked_by_another_process_is_left_alone(
+    stored_app, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sqlite3
+
+    import blog.store
+
+    make, folder = stored_app
+    path = get_library(make()).store.path
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process, in the middle of a long write
+    monkeypatch.setattr(blog.store, "BUSY_TIMEOUT", 0.2)
+    try:
+        with caplog.at_level(logging.WARNING, logger="blog"):
+            app = make()
+        assert len(get_library(app).index().articles) == 5
+        assert not get_library(app).store.path.is_relative_to(folder)  # a temporary one
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert path.exists() and "using a temporary one" in caplog.text
+    assert get_library(make()).store.path == path  # and the next start uses it again
