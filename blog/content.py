@@ -21,12 +21,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from flask import Flask, current_app
 from markupsafe import Markup
 
 from . import git
+from .files import FolderUnreadable, Stamp, inside, is_article_name, walk
 from .index import Index, build_index
 from .index_update import update_index
 from .models import Article, ArticleError, parse_article
@@ -38,26 +39,9 @@ from .watch import Watch
 log = logging.getLogger(__name__)
 
 
-def is_article_name(name: str) -> bool:
-    """``*.md``, but not hidden files (editors' swap files, half-written git objects)."""
-    return name.endswith(".md") and not name.startswith(".")
-
-
 def utc_now() -> dt.datetime:
     """The current time, aware, in UTC."""
     return dt.datetime.now(dt.UTC)
-
-
-class Stamp(NamedTuple):
-    """What a directory listing can tell about a file without reading it."""
-
-    mtime_ns: int
-    size: int
-    inode: int
-
-    @classmethod
-    def of(cls, st: os.stat_result) -> Stamp:
-        return cls(st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +173,7 @@ class Library:
                 entry = self._entries.get(rel)
                 if entry is None or entry.stamp != Stamp.of(st):
                     changed |= self._load(rel)
-        except _FolderUnreadable:
+        except FolderUnreadable:
             # Moved away, unmounted, unreadable: not every article deleted. Keep serving
             # what we have until the folder is back.
             self._persist()
@@ -212,39 +196,11 @@ class Library:
         return changed
 
     def _walk(self) -> Iterator[tuple[str, os.stat_result]]:
-        """Every ``*.md`` file under the root, as (relative path, stat).
-
-        A listing is read an entry at a time: 100,000 directory entries held at once would
-        take 90 MB at the peak of every scan.
-        """
-        stack = [""]
-        while stack:
-            folder = stack.pop()
-            try:
-                listing = os.scandir(self.root / folder)
-            except OSError as e:
-                if folder == "":
-                    self._report("<root>", f"content folder {self.root} unreadable: {e}")
-                    raise _FolderUnreadable from e
-                continue
-            with listing:
-                for item in _entries_of(listing):
-                    rel = os.path.join(folder, item.name) if folder else item.name
-                    try:
-                        if item.is_dir(follow_symlinks=False):
-                            if not item.name.startswith("."):  # .git and friends
-                                stack.append(rel)
-                        elif not is_article_name(item.name):
-                            continue
-                        elif item.is_symlink() and not self._inside(item.path):
-                            continue  # never read a file outside the content folder
-                        elif item.is_file():
-                            yield rel, item.stat()
-                    except OSError:
-                        continue  # vanished mid-scan: the next scan settles it
+        """Every article file under the root, as (relative path, stat)."""
+        return walk(self.root, lambda problem: self._report("<root>", problem))
 
     def _inside(self, path: str) -> bool:
-        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(self.root))
+        return inside(self.root, path)
 
     def _load(self, rel: str) -> bool:
         """(Re)read one file; True when what readers see may have changed."""
@@ -374,19 +330,6 @@ def _put(mapping: dict[str, Any], key: str, value: Any) -> None:
         mapping.pop(key, None)
     else:
         mapping[key] = value
-
-
-class _FolderUnreadable(Exception):
-    """The content folder itself cannot be listed."""
-
-
-def _entries_of(listing: Iterator[os.DirEntry[str]]) -> Iterator[os.DirEntry[str]]:
-    """A folder's entries; a folder removed while being listed simply ends early."""
-    while True:
-        try:
-            yield next(listing)
-        except (StopIteration, OSError):
-            return
 
 
 def _remembered(rel: str, entry: Entry) -> Parsed:
