@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +123,10 @@ def prepare_worker(app: Flask) -> None:
     start watching the content folder, with the scan that catches edits since the master
     loaded, and bring the search index up to date. Requests would otherwise pay for both."""
     get_library(app).refresh()
-    app.extensions["blog.search"].current()
+    try:
+        app.extensions["blog.search"].current()
+    except sqlite3.Error as e:  # pages do not need search: the worker serves them regardless
+        logging.getLogger(__name__).error("search index unavailable: %s", e)
 
 
 def _normalise_config(app: Flask) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import os
-import sqlite3
 import threading
 from dataclasses import dataclass, replace
 
@@ -18,7 +15,6 @@ from .search import SearchIndex
 from .views import newest_change, render_page
 
 bp = Blueprint("search", __name__)
-log = logging.getLogger(__name__)
 
 MAX_QUERY = 200  # characters of a search query that are read at all
 
@@ -40,7 +36,6 @@ class LiveSearch:
         self.library = library
         self._version: str | None = None
         self._lock = threading.Lock()
-        self._warming: int | None = None  # the process that started warming up
 
     def current(self) -> SearchIndex:
         """The engine, synced first if the content changed (incrementally: only changed
@@ -54,28 +49,10 @@ class LiveSearch:
                     self._version = index.version
         return self.engine
 
-    def warm_up(self) -> None:
-        """Sync once in each new worker, in a thread of its own, before anyone searches."""
-        if self._version is None and self._warming != os.getpid():
-            self._warming = os.getpid()
-            threading.Thread(target=self._warm, name="search-warm-up", daemon=True).start()
-
-    def _warm(self) -> None:
-        try:
-            self.current()
-        except sqlite3.Error as e:  # pages do not need search: they are served regardless
-            log.error("search index unavailable: %s", e)
-
 
 def _live_search() -> LiveSearch:
     live: LiveSearch = current_app.extensions["blog.search"]
     return live
-
-
-@bp.before_app_request
-def _start_indexing() -> None:
-    """Pages never wait for the search index (at 100,000 articles a sync takes a second)."""
-    _live_search().warm_up()
 
 
 @bp.route("/search")
