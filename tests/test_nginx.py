@@ -1,0 +1,149 @@
+"""The nginx configs in deploy/, run by Debian's nginx: the caching proxy keeps what the app
+allows and no longer, and the frozen site goes out with the app's own security headers."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from bench.nginx import deploy_server_block, nginx
+from blog.preview import signature
+from blog.security import security_headers
+from tests.conftest import Content, article_text
+from tests.live import fetch, free_port, gunicorn, require_binary
+
+pytestmark = pytest.mark.server
+MAX_AGE = 2  # seconds the app lets a cache keep a page (HTTP_MAX_AGE)
+CHECK_INTERVAL = 1.0  # the app's default CONTENT_CHECK_INTERVAL
+SECRET = "test-secret"
+
+
+@dataclass
+class Proxy:
+    app: str
+    proxy: str
+    content: Path
+
+
+@pytest.fixture(scope="module")
+def nginx_binary() -> str:
+    return require_binary("nginx")
+
+
+@pytest.fixture
+def proxy(tmp_path: Path, nginx_binary: str) -> Iterator[Proxy]:
+    """gunicorn with the app, and nginx with deploy/nginx-proxy.conf in front of it."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "quay.md").write_text(article_text(title="The Quay Reopens"))
+    (content / "draft.md").write_text(article_text(title="Not Yet", front="draft: true"))
+    port = free_port()
+    settings = {
+        "HTTP_MAX_AGE": str(MAX_AGE),
+        "SECRET_KEY": SECRET,
+        "STORE_DIR": "off",
+        "SITE_URL": "http://news.example",
+    }
+    with gunicorn(content, **settings) as app_base:
+        block = deploy_server_block(
+            "nginx-proxy.conf",
+            **{
+                "listen 80": f"listen 127.0.0.1:{port}",
+                "/var/cache/nginx/courier": str(tmp_path / "cache"),
+                "127.0.0.1:8000": app_base.removeprefix("http://"),
+            },
+        )
+        with nginx(block, tmp_path / "nginx", nginx_binary):
+            yield Proxy(app_base, f"http://127.0.0.1:{port}", content)
+
+
+def cache_status(base: str, path: str, **headers: str) -> tuple[str, dict[str, str], bytes]:
+    status, got, body = fetch(base + path, headers)
+    assert status == 200, (path, status)
+    return got.get("X-Cache-Status", ""), got, body
+
+
+def test_the_proxy_answers_from_its_cache_with_the_apps_page(proxy: Proxy) -> None:
+    first, _, body = cache_status(proxy.proxy, "/news/quay/")
+    second, headers, again = cache_status(proxy.proxy, "/news/quay/")
+    assert (first, second) == ("MISS", "HIT")
+    assert again == body == fetch(proxy.app + "/news/quay/")[2]
+    assert headers["Content-Security-Policy"].startswith("default-src 'self'; script-src 'none'")
+    assert headers["Cache-Control"] == f"public, max-age={MAX_AGE}"
+
+
+def test_an_edit_shows_through_the_proxy_within_max_age_and_the_check_interval(
+    proxy: Proxy,
+) -> None:
+    path = "/news/quay/"
+    cache_status(proxy.proxy, path)
+    assert cache_status(proxy.proxy, path)[0] == "HIT"
+    edited = proxy.content / ".quay.md.tmp"
+    edited.write_text(article_text(title="The Quay Reopens", body="Ferries sail again at dawn."))
+    os.replace(edited, proxy.content / "quay.md")  # as git does: a new file, renamed in
+    start = time.monotonic()
+    while b"Ferries sail again" not in cache_status(proxy.proxy, path)[2]:
+        assert time.monotonic() - start < MAX_AGE + CHECK_INTERVAL + 1.5, "edit never shown"
+        time.sleep(0.1)
+    # Cached again, and every copy nginx hands out is the new one (it reopened the
+    # refreshed cache file rather than the file it held open).
+    answers = [cache_status(proxy.proxy, path) for _ in range(20)]
+    assert "HIT" in {status for status, _, _ in answers}
+    assert all(b"Ferries sail again" in body for _, _, body in answers)
+
+
+def test_compressed_and_plain_copies_are_kept_apart(proxy: Proxy) -> None:
+    path = "/news/quay/"
+    for _ in range(2):
+        _, zipped, zipped_body = cache_status(proxy.proxy, path, **{"Accept-Encoding": "gzip"})
+        plain_status, plain, plain_body = cache_status(proxy.proxy, path)
+    assert zipped["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    assert gzip.decompress(zipped_body) == plain_body
+    assert plain_body.startswith(b"<!doctype html>") and plain_status == "HIT"
+
+
+def test_private_previews_are_never_stored(proxy: Proxy) -> None:
+    expires = int(time.time()) + 600
+    path = f"/preview/draft/?expires={expires}&signature={signature(SECRET, 'draft', expires)}"
+    answers = [cache_status(proxy.proxy, path) for _ in range(3)]
+    assert all(status != "HIT" for status, _, _ in answers)
+    assert all(b"Not Yet" in body for _, _, body in answers)
+    assert answers[-1][1]["Cache-Control"] == "private, no-store"
+
+
+def test_the_frozen_site_goes_out_with_the_apps_security_headers(
+    content: Content, make_app: Callable[..., Flask], tmp_path: Path, nginx_binary: str
+) -> None:
+    content.article("quay.md", title="The Quay Reopens")
+    app = make_app()
+    site = tmp_path / "site"
+    assert app.test_cli_runner().invoke(args=["freeze", str(site)]).exit_code == 0
+    port = free_port()
+    block = deploy_server_block(
+        "nginx-static.conf",
+        **{"listen 80": f"listen 127.0.0.1:{port}", "/srv/courier/site": str(site)},
+    )
+    css = next((site / "assets" / "css").glob("site.*.css")).relative_to(site)
+    with nginx(block, tmp_path / "nginx", nginx_binary):
+        base = f"http://127.0.0.1:{port}"
+        for path, cache_control, kind in [
+            ("/", "public, max-age=60", "text/html"),
+            ("/news/quay/", "public, max-age=60", "text/html"),
+            ("/feed.xml", "public, max-age=60", "application/rss+xml"),
+            (f"/{css}", "public, max-age=31536000, immutable", "text/css"),
+        ]:
+            status, headers, body = fetch(base + path)
+            assert status == 200, path
+            for name, value in security_headers(app.config):
+                assert headers.get(name) == value, (path, name)
+            assert headers["Cache-Control"] == cache_control, path
+            assert headers["Content-Type"].startswith(kind), path
+            assert body == app.test_client().get(path).data, path
+        assert fetch(base + "/no-such-page/")[0] == 404
