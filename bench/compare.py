@@ -3,11 +3,14 @@
     .venv/bin/python bench/compare.py 1000 10000 [--duration 5] [--runs 3]
 
 For each corpus size: writes the corpus (bench/corpus.py), freezes the site (flask freeze),
-starts gunicorn with the app and with a bare constant-string Flask app (same gunicorn.conf.py),
-nginx serving the frozen files and nginx as a caching proxy in front of the app (configs from
-deploy/, on loopback ports), and loads each with wrk at 64 connections: requests/s and p50/p99
-per URL, medians of --runs runs. Also: cold start to first response, peak memory per worker,
-time from a file edit to the new version being served, and the first request after an edit.
+starts gunicorn with the app and with a bare constant-string Flask app (same gunicorn.conf.py,
+a constant as long as the app's page at each path), nginx serving the frozen files and nginx
+as a caching proxy in front of the app (configs from deploy/, on loopback ports), and loads
+each with wrk at 64 connections: requests/s and p50/p99 per URL, medians of --runs rounds, each
+round loading every target in turn (the machine is shared: its slow spells then fall on all
+targets alike). 304s for the article are loaded in the same rounds as its full answer. Also:
+cold start to first response, peak memory per worker, time from a file edit to the new version
+being served, and the first request after an edit.
 Writes a Markdown table to bench/results/.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -30,6 +34,10 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project is not
+
+from bench.nginx import deploy_server_block, nginx  # noqa: E402
+
 BIN = Path(sys.executable).parent
 SITE_URL = "http://bench.example"
 FULL_FREEZE = 20_000
@@ -92,59 +100,10 @@ def gunicorn(
         process.wait(timeout=60)
 
 
-@contextmanager
-def nginx(config_body: str, workdir: Path) -> Iterator[None]:
-    """nginx from Debian, in the foreground, with its own config under ``workdir``."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    config = workdir / "nginx.conf"
-    # As root, nginx's workers would otherwise drop to "nobody" and lose this run's folders.
-    user = "user root;" if os.geteuid() == 0 else ""
-    config.write_text(f"""
-{user}
-worker_processes 2;
-pid {workdir}/nginx.pid;
-error_log {workdir}/error.log error;
-events {{ worker_connections 4096; }}
-http {{
-    include /etc/nginx/mime.types;
-    access_log off;
-    sendfile on;
-    keepalive_requests 100000;
-    client_body_temp_path {workdir}/body;
-    proxy_temp_path {workdir}/proxy;
-    fastcgi_temp_path {workdir}/fastcgi;
-    uwsgi_temp_path {workdir}/uwsgi;
-    scgi_temp_path {workdir}/scgi;
-    {config_body}
-}}
-""")
-    process = subprocess.Popen(
-        ["nginx", "-c", str(config), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    time.sleep(0.5)
-    if process.poll() is not None:
-        raise RuntimeError("nginx: " + process.stderr.read().decode())
-    try:
-        yield
-    finally:
-        process.send_signal(signal.SIGQUIT)
-        process.wait(timeout=30)
-
-
-def deploy_server_block(name: str, **replace: str) -> str:
-    """A server block from deploy/*.conf, moved to loopback ports and this run's folders."""
-    text = (ROOT / "deploy" / name).read_text()
-    for old, new in replace.items():
-        text = text.replace(old, new)
-    return text
-
-
-def wrk(url: str, duration: int) -> tuple[float, float, float]:
+def wrk(url: str, duration: int, headers: tuple[str, ...] = ()) -> tuple[float, float, float]:
     """(requests/s, p50 ms, p99 ms) from one wrk run at 64 connections."""
     done = subprocess.run(
-        ["wrk", "-t2", "-c64", f"-d{duration}s", "--latency", url],
+        ["wrk", "-t2", "-c64", f"-d{duration}s", "--latency", *headers, url],
         capture_output=True,
         text=True,
         check=True,
@@ -162,10 +121,25 @@ def wrk(url: str, duration: int) -> tuple[float, float, float]:
     return rps, ms("50"), ms("99")
 
 
-def measure(url: str, duration: int, runs: int) -> tuple[float, float, float]:
-    get(url)  # warm the cache
-    results = [wrk(url, duration) for _ in range(runs)]
-    return tuple(statistics.median(r[i] for r in results) for i in range(3))  # type: ignore[return-value]
+Result = tuple[float, float, float]  # requests/s, p50 ms, p99 ms
+
+
+def measure(
+    targets: dict[str, tuple[str, tuple[str, ...]]], duration: int, runs: int
+) -> dict[str, Result]:
+    """Medians over ``runs`` rounds; each round loads every target once, in turn, so the
+    machine's slow spells fall on all of them alike rather than on one target's runs.
+    A target is (URL, wrk header options)."""
+    for url, _ in targets.values():
+        get(url)  # warm the caches
+    results: dict[str, list[Result]] = {name: [] for name in targets}
+    for _ in range(runs):
+        for name, (url, headers) in targets.items():
+            results[name].append(wrk(url, duration, headers))
+    return {
+        name: tuple(statistics.median(r[i] for r in rs) for i in range(3))  # type: ignore[misc]
+        for name, rs in results.items()
+    }
 
 
 def worker_peak_mb(master: int) -> float:
@@ -244,12 +218,14 @@ def run_size(
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    rows: dict[str, dict[str, tuple[float, float, float]]] = {}
+    rows: dict[str, dict[str, Result]] = {}
     cache = {"FLASK_STORE_DIR": str(work / "store")}
     with gunicorn("app:app", content, cache) as (base, _, first_boot):
         # The first start ever: parses every file and fills the store, search included.
         wait_for_search(base)
         urls = urls_for(base, content)
+        # The bare app answers each path with a constant of the same length (bare_app.py).
+        sizes = {path.split("?")[0]: len(get(base + path)[1]) for path in urls.values()}
     frozen = work / f"frozen-{count}"
     # Past FULL_FREEZE articles only the measured pages are frozen: rendering 100,000
     # articles takes about an hour here, and nginx's speed does not depend on the count.
@@ -264,10 +240,12 @@ def run_size(
     )
     with ExitStack() as stack:
         app_base, master, cold = stack.enter_context(gunicorn("app:app", content, cache))
-        bare_base, _, _ = stack.enter_context(gunicorn("bench.bare_app:app", content, {}))
+        bare_base, _, _ = stack.enter_context(
+            gunicorn("bench.bare_app:app", content, {"BARE_PAGES": json.dumps(sizes)})
+        )
         static_port, proxy_port = free_port(), free_port()
         app_port = app_base.rsplit(":", 1)[1]
-        stack.enter_context(
+        nginx_log = stack.enter_context(
             nginx(
                 deploy_server_block(
                     "nginx-static.conf",
@@ -287,26 +265,30 @@ def run_size(
                 work / f"nginx-{count}",
             )
         )
-        targets = {
-            "app (gunicorn)": app_base,
-            "bare Flask (gunicorn)": bare_base,
-            "app behind nginx cache": f"http://127.0.0.1:{proxy_port}",
-            "nginx, frozen files": f"http://127.0.0.1:{static_port}",
-        }
+        proxy_base, static_base = (
+            f"http://127.0.0.1:{proxy_port}",
+            f"http://127.0.0.1:{static_port}",
+        )
         for name, path in urls.items():
-            for target, base in targets.items():
-                if target.startswith("nginx") and name == "search":
-                    continue
-                print(f"  {count}: {name} via {target}", flush=True)
-                try:
-                    rows.setdefault(name, {})[target] = measure(base + path, duration, runs)
-                except RuntimeError:
-                    print((work / f"nginx-{count}" / "error.log").read_text()[-3000:])
-                    raise
-        conditional = conditional_rps(app_base + urls["article"], duration)
+            print(f"  {count}: {name}", flush=True)
+            targets: dict[str, tuple[str, tuple[str, ...]]] = {
+                "app (gunicorn)": (app_base + path, ()),
+                "bare Flask (gunicorn)": (bare_base + path, ()),
+            }
+            if name != "search":  # not a static page
+                targets["app behind nginx cache"] = (proxy_base + path, ())
+                targets["nginx, frozen files"] = (static_base + path, ())
+            if name == "article":  # a reader's revalidation, beside the full answer
+                etag = etag_of(app_base + path)
+                targets["app, 304"] = (app_base + path, ("-H", f"If-None-Match: {etag}"))
+            try:
+                rows[name] = measure(targets, duration, runs)
+            except RuntimeError:
+                print(nginx_log.read_text()[-3000:])
+                raise
         peak = worker_peak_mb(master)
         visible, first = edit_timings(app_base, content)
-    lines = table(count, rows, (first_boot, cold), peak, visible, first, conditional)
+    lines = table(count, rows, (first_boot, cold), peak, visible, first)
     if only:
         lines.insert(-1, "- frozen: only the measured pages (the whole site below 20,000 articles)")
     return lines, {re.sub(r" \d+$", "", n): by["app (gunicorn)"][0] for n, by in rows.items()}
@@ -330,33 +312,24 @@ def scaling(by_size: dict[int, dict[str, float]]) -> list[str]:
     return [*lines, ""]
 
 
-def conditional_rps(url: str, duration: int) -> float:
-    """requests/s of 304 answers: wrk with the page's own ETag in If-None-Match."""
+def etag_of(url: str) -> str:
     with urllib.request.urlopen(url) as response:
-        etag = response.headers["ETag"]
-    done = subprocess.run(
-        ["wrk", "-t2", "-c64", f"-d{duration}s", "-H", f"If-None-Match: {etag}", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)[1])
+        return str(response.headers["ETag"])
 
 
 def table(
     count: int,
-    rows: dict[str, dict[str, tuple[float, float, float]]],
+    rows: dict[str, dict[str, Result]],
     cold: tuple[float, float],
     peak: float,
     visible: float,
     first: float,
-    conditional: float,
 ) -> list[str]:
     lines = [
         f"### {count:,} articles",
         "",
-        "| URL | app rps (p50/p99 ms) | bare Flask rps | app/bare | nginx cache rps | "
-        "nginx frozen rps (p50/p99 ms) | cache/frozen |",
+        "| URL | app rps (p50/p99 ms) | bare Flask rps (same length) | app/bare | "
+        "nginx cache rps | nginx frozen rps (p50/p99 ms) | cache/frozen |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, by in rows.items():
@@ -373,6 +346,7 @@ def table(
                 else "n/a | n/a |"
             )
         )
+    not_modified, article = rows["article"]["app, 304"][0], rows["article"]["app (gunicorn)"][0]
     lines += [
         "",
         f"- cold start, process start to first response: {cold[1]:.2f} s "
@@ -380,7 +354,8 @@ def table(
         f"- peak memory of a worker (VmHWM): {peak:.0f} MB",
         f"- file edit to new version served: {visible:.2f} s",
         f"- first request after a single-file edit: {first:.1f} ms",
-        f"- conditional requests (304) on the article: {conditional:,.0f} requests/s",
+        f"- conditional requests (304) on the article: {not_modified:,.0f} requests/s, "
+        f"{not_modified / article:.0%} of the full cached answer measured beside them",
         "",
     ]
     return lines
@@ -390,14 +365,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("sizes", type=int, nargs="+")
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
-    parser.add_argument("--runs", type=int, default=3, help="wrk runs per URL (median)")
+    parser.add_argument("--runs", type=int, default=3, help="rounds of wrk runs per URL (median)")
     args = parser.parse_args()
     lines = [
         f"# bench/compare.py {' '.join(map(str, args.sizes))} "
         f"(--duration {args.duration} --runs {args.runs})",
         "",
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores; wrk -t2 -c64 "
-        "on the same machine; medians of the runs.",
+        "on the same machine; medians of the rounds, each loading every target in turn.",
         "",
     ]
     by_size: dict[int, dict[str, float]] = {}
