@@ -117,7 +117,8 @@ class StoredPage:
     def _not_modified(self, etag: str, if_none_match: str | None, since: str | None) -> bool:
         """RFC 9110 conditional GET: If-None-Match first; If-Modified-Since only without it."""
         if if_none_match is not None:
-            return parse_etags(if_none_match).contains_weak(etag)
+            # A cache revalidating sends back exactly the ETag it was given: no parsing.
+            return if_none_match == f'"{etag}"' or parse_etags(if_none_match).contains_weak(etag)
         if since is None or self.last_modified is None:
             return False
         asked = parse_date(since)
