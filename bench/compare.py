@@ -275,8 +275,8 @@ def run_size(
                 "app (gunicorn)": (app_base + path, ()),
                 "bare Flask (gunicorn)": (bare_base + path, ()),
             }
+            targets["app behind nginx cache"] = (proxy_base + path, ())
             if name != "search":  # not a static page
-                targets["app behind nginx cache"] = (proxy_base + path, ())
                 targets["nginx, frozen files"] = (static_base + path, ())
             if name == "article":  # a reader's revalidation, beside the full answer
                 etag = etag_of(app_base + path)
