@@ -13,8 +13,9 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, dataclass
 
 from .content import Entry
+from .fields import slugify
 from .index import Index
-from .models import Article, slugify
+from .models import Article
 from .removals import removals
 from .store import Parts
 

@@ -21,7 +21,7 @@ from flask.cli import AppGroup, with_appcontext
 from . import git, preview
 from .check import Finding, Rules, check_entries, summary
 from .content import Entry, Library, get_library
-from .models import slugify
+from .fields import slugify
 
 content = AppGroup("content", help="Check, write, list, preview and publish articles.")
 

@@ -16,6 +16,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import TypeVar
 
+from .fields import slugify
 from .index import (
     Group,
     Index,
@@ -26,7 +27,7 @@ from .index import (
     sort_groups,
     version_of,
 )
-from .models import Article, ArticleError, slugify
+from .models import Article, ArticleError
 
 MAX_CHANGES = 64  # past this, a full build is as quick
 _T = TypeVar("_T")

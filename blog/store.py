@@ -45,7 +45,7 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS parsed (path TEXT PRIMARY KEY, mtime_ns INTEGER, "
     "size INTEGER, inode INTEGER, hash TEXT NOT NULL, article BLOB NOT NULL)",
 )
-_PARSER_FILES = ("models.py", "quirks.py")
+_PARSER_FILES = ("models.py", "fields.py", "quirks.py")
 _DAMAGED = ("SQLITE_NOTADB", "SQLITE_CORRUPT")  # a file to start again, not one to wait for
 BATCH = 1000  # rows per write transaction
 BUSY_TIMEOUT = 10.0  # seconds to wait for another process's write to finish

@@ -24,8 +24,9 @@ from werkzeug.wrappers import Response as HTTPResponse
 from . import meta, preview
 from .caching import cached_page, current_index, set_freshness
 from .content import get_library
+from .fields import slugify
 from .index import EPOCH, Group
-from .models import Article, slugify
+from .models import Article
 from .render import table_of_contents
 from .urls import external_url
 
