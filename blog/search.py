@@ -8,41 +8,24 @@ cut into words and each word is quoted, so no input can raise.
 
 from __future__ import annotations
 
-import html
 import itertools
 import random
-import re
 import sqlite3
 import threading
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .models import Article
+from .search_text import CLOSE, OPEN, clean, fts_query, marked_up, plain_text, query_words
 from .store import Store
 
-MAX_QUERY_CHARS = 200
-MAX_QUERY_WORDS = 12
 SNIPPET_TOKENS = 24
 # Column order of the table, and the bm25 weight of each: a headline or tag match outranks a
 # match buried in the text.
 WEIGHTS = {"headline": 10.0, "standfirst": 3.0, "tags": 8.0, "category": 5.0, "text": 1.0}
-# Private markers around matched words: control characters are stripped from everything
-# indexed, so these can only come from highlight()/snippet().
-OPEN, CLOSE = "\x02", "\x03"
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
-_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$", re.MULTILINE)
-_BULLET = re.compile(r"^\s*(?:[-+*]\s+|(?:>\s*)+)", re.MULTILINE)  # list items, quotes
-_MARKS = re.compile(r"[*_`~#|]+")
-_WORD = re.compile(r"[^\W_]+")
 
 # The index lives in the article store's file (``store.py``), shared by the processes of a
 # host and kept across restarts. A row is one version of a file, found by its content hash, so
@@ -50,7 +33,7 @@ _WORD = re.compile(r"[^\W_]+")
 # versions it currently publishes to its articles and ignores the rest. Publication dates live
 # in a side table: reading an FTS5 column, even an UNINDEXED one, loads the whole stored row,
 # which would make every tie-break cost a full article.
-FORMAT = 1  # of the tables below: change it when ``plain_text`` or the columns change
+FORMAT = 1  # of the tables below: change it when ``plain_text`` (search_text.py) or the columns do
 _DOCS, _ROWS = f"search_docs_{FORMAT}", f"search_rows_{FORMAT}"
 _SCHEMA = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {_DOCS} USING fts5("
@@ -281,40 +264,3 @@ def _rows(
         )
         for article in articles
     ]
-
-
-def query_words(query: str) -> list[str]:
-    """The reader's words: letters and digits only, at most 12 from the first 200 characters."""
-    text = unicodedata.normalize("NFC", query[:MAX_QUERY_CHARS] if isinstance(query, str) else "")
-    return _WORD.findall(text)[:MAX_QUERY_WORDS]
-
-
-def fts_query(words: Sequence[str]) -> str:
-    """Every word quoted (so none is syntax) and required; the last one may be unfinished."""
-    terms = [f'"{w.replace(chr(34), chr(34) * 2)}"' for w in words]
-    if len(words[-1]) >= 2:
-        terms[-1] += "*"
-    return " AND ".join(terms)
-
-
-def clean(text: str) -> str:
-    """Text as indexed: NFC, no control characters, whitespace collapsed."""
-    return " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", text)).split())
-
-
-def plain_text(markdown: str) -> str:
-    """The words a reader sees in an article's Markdown and HTML, without the markup."""
-    text = _COMMENT.sub(" ", markdown)
-    text = _TAG.sub(" ", text)
-    text = _LINK.sub(r"\1", text)
-    text = _LINK_DEFINITION.sub(" ", text)
-    text = _RULE.sub(" ", text)
-    text = _BULLET.sub(" ", text)
-    text = _MARKS.sub(" ", html.unescape(text))
-    return clean(text)
-
-
-def marked_up(text: str) -> Markup:
-    """Escape everything from the article, then turn the private markers into ``<mark>``."""
-    escaped = str(escape(text))
-    return Markup(escaped.replace(OPEN, "<mark>").replace(CLOSE, "</mark>"))
