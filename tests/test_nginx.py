@@ -109,6 +109,18 @@ def test_compressed_and_plain_copies_are_kept_apart(proxy: Proxy) -> None:
     assert plain_body.startswith(b"<!doctype html>") and plain_status == "HIT"
 
 
+def test_readers_asking_for_the_same_coding_share_one_copy(proxy: Proxy) -> None:
+    path = "/news/quay/"
+    first, headers, body = cache_status(proxy.proxy, path, **{"Accept-Encoding": "gzip, br"})
+    same, _, again = cache_status(proxy.proxy, path, **{"Accept-Encoding": "br;q=1.0, gzip"})
+    assert (first, same) == ("MISS", "HIT") and again == body
+    assert headers["Content-Encoding"] == "br" and headers["Vary"] == "Accept-Encoding"
+    _, refused, _ = cache_status(proxy.proxy, path, **{"Accept-Encoding": "gzip, br;q=0"})
+    assert refused["Content-Encoding"] == "gzip"
+    _, plain, _ = cache_status(proxy.proxy, path, **{"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain
+
+
 def test_private_previews_are_never_stored(proxy: Proxy) -> None:
     expires = int(time.time()) + 600
     path = f"/preview/draft/?expires={expires}&signature={signature(SECRET, 'draft', expires)}"
