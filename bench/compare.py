@@ -274,8 +274,8 @@ def run_size(
             targets: dict[str, tuple[str, tuple[str, ...]]] = {
                 "app (gunicorn)": (app_base + path, ()),
                 "bare Flask (gunicorn)": (bare_base + path, ()),
+                "app behind nginx cache": (proxy_base + path, ()),
             }
-            targets["app behind nginx cache"] = (proxy_base + path, ())
             if name != "search":  # not a static page
                 targets["nginx, frozen files"] = (static_base + path, ())
             if name == "article":  # a reader's revalidation, beside the full answer
