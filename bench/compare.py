@@ -8,7 +8,8 @@ a constant as long as the app's page at each path), nginx serving the frozen fil
 as a caching proxy in front of the app (configs from deploy/, on loopback ports), and loads
 each with wrk at 64 connections: requests/s and p50/p99 per URL, medians of --runs rounds, each
 round loading every target in turn (the machine is shared: its slow spells then fall on all
-targets alike). 304s for the article are loaded in the same rounds as its full answer. Also:
+targets alike); a ratio is the median of the round-by-round ratios, which are listed too.
+304s for the article are loaded in the same rounds as its full answer. Also:
 cold start to first response, peak memory per worker, time from a file edit to the new version
 being served, and the first request after an edit.
 Writes a Markdown table to bench/results/.
@@ -126,20 +127,26 @@ Result = tuple[float, float, float]  # requests/s, p50 ms, p99 ms
 
 def measure(
     targets: dict[str, tuple[str, tuple[str, ...]]], duration: int, runs: int
-) -> dict[str, Result]:
-    """Medians over ``runs`` rounds; each round loads every target once, in turn, so the
-    machine's slow spells fall on all of them alike rather than on one target's runs.
-    A target is (URL, wrk header options)."""
+) -> dict[str, list[Result]]:
+    """Each target's result in each of ``runs`` rounds; a round loads every target once, in
+    turn, so a slow spell of the machine falls on all of them alike rather than on one
+    target's runs. A target is (URL, wrk header options)."""
     for url, _ in targets.values():
         get(url)  # warm the caches
     results: dict[str, list[Result]] = {name: [] for name in targets}
     for _ in range(runs):
         for name, (url, headers) in targets.items():
             results[name].append(wrk(url, duration, headers))
-    return {
-        name: tuple(statistics.median(r[i] for r in rs) for i in range(3))  # type: ignore[misc]
-        for name, rs in results.items()
-    }
+    return results
+
+
+def median_of(rounds: list[Result]) -> Result:
+    return tuple(statistics.median(r[i] for r in rounds) for i in range(3))  # type: ignore[return-value]
+
+
+def ratios(rounds: list[Result], baseline: list[Result]) -> list[float]:
+    """requests/s of one target over another's, round by round (each pair ran back to back)."""
+    return [r[0] / b[0] for r, b in zip(rounds, baseline, strict=True)]
 
 
 def worker_peak_mb(master: int) -> float:
@@ -218,7 +225,7 @@ def run_size(
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    rows: dict[str, dict[str, Result]] = {}
+    rows: dict[str, dict[str, list[Result]]] = {}
     cache = {"FLASK_STORE_DIR": str(work / "store")}
     with gunicorn("app:app", content, cache) as (base, _, first_boot):
         # The first start ever: parses every file and fills the store, search included.
@@ -291,7 +298,9 @@ def run_size(
     lines = table(count, rows, (first_boot, cold), peak, visible, first)
     if only:
         lines.insert(-1, "- frozen: only the measured pages (the whole site below 20,000 articles)")
-    return lines, {re.sub(r" \d+$", "", n): by["app (gunicorn)"][0] for n, by in rows.items()}
+    return lines, {
+        re.sub(r" \d+$", "", n): median_of(by["app (gunicorn)"])[0] for n, by in rows.items()
+    }
 
 
 def scaling(by_size: dict[int, dict[str, float]]) -> list[str]:
@@ -319,12 +328,14 @@ def etag_of(url: str) -> str:
 
 def table(
     count: int,
-    rows: dict[str, dict[str, Result]],
+    rows: dict[str, dict[str, list[Result]]],
     cold: tuple[float, float],
     peak: float,
     visible: float,
     first: float,
 ) -> list[str]:
+    """Medians of the rounds; each ratio is the median of the round-by-round ratios, listed
+    below the table with the 304s'."""
     lines = [
         f"### {count:,} articles",
         "",
@@ -332,21 +343,32 @@ def table(
         "nginx cache rps | nginx frozen rps (p50/p99 ms) | cache/frozen |",
         "|---|---|---|---|---|---|---|",
     ]
+    rounds = []
     for name, by in rows.items():
-        app = by["app (gunicorn)"]
-        bare = by["bare Flask (gunicorn)"]
-        proxy = by["app behind nginx cache"]
-        static = by.get("nginx, frozen files")
-        lines.append(
-            f"| {name} | {app[0]:,.0f} ({app[1]:.1f}/{app[2]:.1f}) | {bare[0]:,.0f} | "
-            f"{app[0] / bare[0]:.0%} | {proxy[0]:,.0f} | "
-            + (
-                f"{static[0]:,.0f} ({static[1]:.1f}/{static[2]:.1f}) | {proxy[0] / static[0]:.0%} |"
-                if static
-                else "n/a | n/a |"
-            )
-        )
-    not_modified, article = rows["article"]["app, 304"][0], rows["article"]["app (gunicorn)"][0]
+        app, bare = median_of(by["app (gunicorn)"]), median_of(by["bare Flask (gunicorn)"])
+        proxy = median_of(by["app behind nginx cache"])
+        over_bare = ratios(by["app (gunicorn)"], by["bare Flask (gunicorn)"])
+        cells = [
+            f"{app[0]:,.0f} ({app[1]:.1f}/{app[2]:.1f})",
+            f"{bare[0]:,.0f}",
+            f"{statistics.median(over_bare):.0%}",
+            f"{proxy[0]:,.0f}",
+            "n/a",
+            "n/a",
+        ]
+        rounds.append(f"- {name}, app/bare: " + ", ".join(f"{r:.0%}" for r in over_bare))
+        if "nginx, frozen files" in by:
+            static = median_of(by["nginx, frozen files"])
+            over_static = ratios(by["app behind nginx cache"], by["nginx, frozen files"])
+            cells[4:] = [
+                f"{static[0]:,.0f} ({static[1]:.1f}/{static[2]:.1f})",
+                f"{statistics.median(over_static):.0%}",
+            ]
+            rounds.append(f"- {name}, cache/frozen: " + ", ".join(f"{r:.0%}" for r in over_static))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    article = rows["article"]
+    not_modified = ratios(article["app, 304"], article["app (gunicorn)"])
+    rounds.append("- article, 304/200: " + ", ".join(f"{r:.0%}" for r in not_modified))
     lines += [
         "",
         f"- cold start, process start to first response: {cold[1]:.2f} s "
@@ -354,8 +376,13 @@ def table(
         f"- peak memory of a worker (VmHWM): {peak:.0f} MB",
         f"- file edit to new version served: {visible:.2f} s",
         f"- first request after a single-file edit: {first:.1f} ms",
-        f"- conditional requests (304) on the article: {not_modified:,.0f} requests/s, "
-        f"{not_modified / article:.0%} of the full cached answer measured beside them",
+        f"- conditional requests (304) on the article: {median_of(article['app, 304'])[0]:,.0f} "
+        f"requests/s, {statistics.median(not_modified):.0%} of the full cached answer in the "
+        "same rounds",
+        "",
+        "Ratios round by round:",
+        "",
+        *rounds,
         "",
     ]
     return lines

@@ -29,6 +29,7 @@ def nginx(config_body: str, workdir: Path, binary: str = "nginx") -> Iterator[Pa
     """nginx in the foreground with ``config_body`` in its ``http`` block and every path
     under ``workdir``; yields the error log."""
     workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "nginx.pid").unlink(missing_ok=True)
     config = workdir / "nginx.conf"
     # As root, nginx's workers would otherwise drop to "nobody" and lose this run's folders.
     user = "user root;" if os.geteuid() == 0 else ""
@@ -56,9 +57,12 @@ http {{
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    time.sleep(0.5)
-    if process.poll() is not None:
-        raise RuntimeError("nginx: " + process.stderr.read().decode())  # type: ignore[union-attr]
+    pid_file, deadline = workdir / "nginx.pid", time.monotonic() + 10
+    while not pid_file.exists():  # written once the ports are bound
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("nginx: " + process.stderr.read().decode())  # type: ignore[union-attr]
+        time.sleep(0.02)
     try:
         yield workdir / "error.log"
     finally:

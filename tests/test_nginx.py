@@ -90,7 +90,8 @@ def test_an_edit_shows_through_the_proxy_within_max_age_and_the_check_interval(
     os.replace(edited, proxy.content / "quay.md")  # as git does: a new file, renamed in
     start = time.monotonic()
     while b"Ferries sail again" not in cache_status(proxy.proxy, path)[2]:
-        assert time.monotonic() - start < MAX_AGE + CHECK_INTERVAL + 1.5, "edit never shown"
+        # nginx counts expiry in whole seconds; the rest is slack for a loaded machine.
+        assert time.monotonic() - start < MAX_AGE + CHECK_INTERVAL + 2.5, "edit never shown"
         time.sleep(0.1)
     # Cached again, and every copy nginx hands out is the new one (it reopened the
     # refreshed cache file rather than the file it held open).
