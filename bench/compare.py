@@ -101,8 +101,8 @@ def gunicorn(
         process.wait(timeout=60)
 
 
-def wrk(url: str, duration: int, headers: tuple[str, ...] = ()) -> tuple[float, float, float]:
-    """(requests/s, p50 ms, p99 ms) from one wrk run at 64 connections."""
+def wrk(url: str, duration: int, headers: tuple[str, ...] = ()) -> tuple[float, float, float, int]:
+    """(requests/s, p50 ms, p99 ms, requests) from one wrk run at 64 connections."""
     done = subprocess.run(
         ["wrk", "-t2", "-c64", f"-d{duration}s", "--latency", *headers, url],
         capture_output=True,
@@ -119,34 +119,58 @@ def wrk(url: str, duration: int, headers: tuple[str, ...] = ()) -> tuple[float, 
         value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    return rps, ms("50"), ms("99")
+    return rps, ms("50"), ms("99"), int(re.search(r"(\d+) requests in", out)[1])
 
 
-Result = tuple[float, float, float]  # requests/s, p50 ms, p99 ms
+# requests/s, p50 ms, p99 ms, and requests per CPU-second of the server's processes: the last
+# depends far less on the host's other work than the first (it costs the server's own time).
+Result = tuple[float, float, float, float]
+TARGETS = (
+    "app (gunicorn)",
+    "bare Flask (gunicorn)",
+    "app behind nginx cache",
+    "nginx, frozen files",
+)
+Target = tuple[str, tuple[str, ...], int]  # URL, wrk header options, server's main pid
 
 
-def measure(
-    targets: dict[str, tuple[str, tuple[str, ...]]], duration: int, runs: int
-) -> dict[str, list[Result]]:
+def cpu_seconds(main_pid: int) -> float:
+    """User and system time so far of a server: its main process and their children."""
+    ticks = 0
+    for child in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (child / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(child.name) == main_pid or int(fields[1]) == main_pid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measure(targets: dict[str, Target], duration: int, runs: int) -> dict[str, list[Result]]:
     """Each target's result in each of ``runs`` rounds; a round loads every target once, in
     turn, so a slow spell of the machine falls on all of them alike rather than on one
-    target's runs. A target is (URL, wrk header options)."""
-    for url, _ in targets.values():
+    target's runs."""
+    for url, _, _ in targets.values():
         get(url)  # warm the caches
     results: dict[str, list[Result]] = {name: [] for name in targets}
     for _ in range(runs):
-        for name, (url, headers) in targets.items():
-            results[name].append(wrk(url, duration, headers))
+        for name, (url, headers, server) in targets.items():
+            before = cpu_seconds(server)
+            rps, p50, p99, requests = wrk(url, duration, headers)
+            used = max(cpu_seconds(server) - before, 0.01)
+            results[name].append((rps, p50, p99, requests / used))
     return results
 
 
 def median_of(rounds: list[Result]) -> Result:
-    return tuple(statistics.median(r[i] for r in rounds) for i in range(3))  # type: ignore[return-value]
+    return tuple(statistics.median(r[i] for r in rounds) for i in range(4))  # type: ignore[return-value]
 
 
-def ratios(rounds: list[Result], baseline: list[Result]) -> list[float]:
-    """requests/s of one target over another's, round by round (each pair ran back to back)."""
-    return [r[0] / b[0] for r, b in zip(rounds, baseline, strict=True)]
+def ratios(rounds: list[Result], baseline: list[Result], column: int = 0) -> list[float]:
+    """requests/s (or another column) of one target over another's, round by round (each
+    pair ran back to back)."""
+    return [r[column] / b[column] for r, b in zip(rounds, baseline, strict=True)]
 
 
 def worker_peak_mb(master: int) -> float:
@@ -247,7 +271,7 @@ def run_size(
     )
     with ExitStack() as stack:
         app_base, master, cold = stack.enter_context(gunicorn("app:app", content, cache))
-        bare_base, _, _ = stack.enter_context(
+        bare_base, bare_master, _ = stack.enter_context(
             gunicorn("bench.bare_app:app", content, {"BARE_PAGES": json.dumps(sizes)})
         )
         static_port, proxy_port = free_port(), free_port()
@@ -272,22 +296,24 @@ def run_size(
                 work / f"nginx-{count}",
             )
         )
+        nginx_master = int((work / f"nginx-{count}" / "nginx.pid").read_text())
         proxy_base, static_base = (
             f"http://127.0.0.1:{proxy_port}",
             f"http://127.0.0.1:{static_port}",
         )
         for name, path in urls.items():
             print(f"  {count}: {name}", flush=True)
-            targets: dict[str, tuple[str, tuple[str, ...]]] = {
-                "app (gunicorn)": (app_base + path, ()),
-                "bare Flask (gunicorn)": (bare_base + path, ()),
-                "app behind nginx cache": (proxy_base + path, ()),
+            targets: dict[str, Target] = {
+                "app (gunicorn)": (app_base + path, (), master),
+                "bare Flask (gunicorn)": (bare_base + path, (), bare_master),
+                "app behind nginx cache": (proxy_base + path, (), nginx_master),
             }
             if name != "search":  # not a static page
-                targets["nginx, frozen files"] = (static_base + path, ())
+                targets["nginx, frozen files"] = (static_base + path, (), nginx_master)
             if name == "article":  # a reader's revalidation, beside the full answer
                 etag = etag_of(app_base + path)
-                targets["app, 304"] = (app_base + path, ("-H", f"If-None-Match: {etag}"))
+                revalidate = ("-H", f"If-None-Match: {etag}")
+                targets["app, 304"] = (app_base + path, revalidate, master)
             try:
                 rows[name] = measure(targets, duration, runs)
             except RuntimeError:
@@ -369,6 +395,7 @@ def table(
     article = rows["article"]
     not_modified = ratios(article["app, 304"], article["app (gunicorn)"])
     rounds.append("- article, 304/200: " + ", ".join(f"{r:.0%}" for r in not_modified))
+    cpu_304 = statistics.median(ratios(article["app, 304"], article["app (gunicorn)"], 3))
     lines += [
         "",
         f"- cold start, process start to first response: {cold[1]:.2f} s "
@@ -378,13 +405,42 @@ def table(
         f"- first request after a single-file edit: {first:.1f} ms",
         f"- conditional requests (304) on the article: {median_of(article['app, 304'])[0]:,.0f} "
         f"requests/s, {statistics.median(not_modified):.0%} of the full cached answer in the "
-        "same rounds",
+        f"same rounds ({cpu_304:.0%} per CPU-second)",
+        "",
+        *cpu_table(rows),
         "",
         "Ratios round by round:",
         "",
         *rounds,
         "",
     ]
+    return lines
+
+
+def cpu_table(rows: dict[str, dict[str, list[Result]]]) -> list[str]:
+    """Requests per CPU-second of each server's own processes: how much work a request costs
+    it, which the host's other work disturbs far less than requests/s."""
+    lines = [
+        "Requests per CPU-second of the server's own processes (medians; ratios paired):",
+        "",
+        "| URL | app | bare Flask | app/bare | nginx cache | nginx frozen | cache/frozen |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, by in rows.items():
+        per_cpu = {target: f"{median_of(rounds)[3]:,.0f}" for target, rounds in by.items()}
+        over_bare = ratios(by["app (gunicorn)"], by["bare Flask (gunicorn)"], 3)
+        cells = [
+            per_cpu["app (gunicorn)"],
+            per_cpu["bare Flask (gunicorn)"],
+            f"{statistics.median(over_bare):.0%}",
+            per_cpu["app behind nginx cache"],
+            "n/a",
+            "n/a",
+        ]
+        if "nginx, frozen files" in by:
+            over_static = ratios(by["app behind nginx cache"], by["nginx, frozen files"], 3)
+            cells[4:] = [per_cpu["nginx, frozen files"], f"{statistics.median(over_static):.0%}"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
 
 
