@@ -125,17 +125,11 @@ def wrk(url: str, duration: int, headers: tuple[str, ...] = ()) -> tuple[float, 
 # requests/s, p50 ms, p99 ms, and requests per CPU-second of the server's processes: the last
 # depends far less on the host's other work than the first (it costs the server's own time).
 Result = tuple[float, float, float, float]
-TARGETS = (
-    "app (gunicorn)",
-    "bare Flask (gunicorn)",
-    "app behind nginx cache",
-    "nginx, frozen files",
-)
 Target = tuple[str, tuple[str, ...], int]  # URL, wrk header options, server's main pid
 
 
 def cpu_seconds(main_pid: int) -> float:
-    """User and system time so far of a server: its main process and their children."""
+    """User and system time so far of a server: its main process and that one's children."""
     ticks = 0
     for child in Path("/proc").glob("[0-9]*"):
         try:
