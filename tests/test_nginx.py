@@ -121,8 +121,14 @@ def test_readers_asking_for_the_same_coding_share_one_copy(proxy: Proxy) -> None
     same, _, again = cache_status(proxy.proxy, path, **{"Accept-Encoding": "br;q=1.0, gzip"})
     assert (first, same) == ("MISS", "HIT") and again == body
     assert headers["Content-Encoding"] == "br" and headers["Vary"] == "Accept-Encoding"
-    _, refused, _ = cache_status(proxy.proxy, path, **{"Accept-Encoding": "gzip, br;q=0"})
-    assert refused["Content-Encoding"] == "gzip"
+    for header, coding in [
+        ("gzip, br;q=0", "gzip"),
+        ("br;q=0.0, gzip", "gzip"),
+        ("br;q=0.5, gzip;q=0", "br"),
+        ("gzip;q=0.8", "gzip"),
+    ]:
+        _, answer, _ = cache_status(proxy.proxy, path, **{"Accept-Encoding": header})
+        assert answer.get("Content-Encoding") == coding, header
     _, plain, _ = cache_status(proxy.proxy, path, **{"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain
 
