@@ -270,7 +270,7 @@ def run_size(
         )
         static_port, proxy_port = free_port(), free_port()
         app_port = app_base.rsplit(":", 1)[1]
-        nginx_log = stack.enter_context(
+        server = stack.enter_context(
             nginx(
                 deploy_server_block(
                     "nginx-static.conf",
@@ -290,7 +290,6 @@ def run_size(
                 work / f"nginx-{count}",
             )
         )
-        nginx_master = int((work / f"nginx-{count}" / "nginx.pid").read_text())
         proxy_base, static_base = (
             f"http://127.0.0.1:{proxy_port}",
             f"http://127.0.0.1:{static_port}",
@@ -300,10 +299,10 @@ def run_size(
             targets: dict[str, Target] = {
                 "app (gunicorn)": (app_base + path, (), master),
                 "bare Flask (gunicorn)": (bare_base + path, (), bare_master),
-                "app behind nginx cache": (proxy_base + path, (), nginx_master),
+                "app behind nginx cache": (proxy_base + path, (), server.pid),
             }
             if name != "search":  # not a static page
-                targets["nginx, frozen files"] = (static_base + path, (), nginx_master)
+                targets["nginx, frozen files"] = (static_base + path, (), server.pid)
             if name == "article":  # a reader's revalidation, beside the full answer
                 etag = etag_of(app_base + path)
                 revalidate = ("-H", f"If-None-Match: {etag}")
@@ -311,13 +310,12 @@ def run_size(
             try:
                 rows[name] = measure(targets, duration, runs)
             except RuntimeError:
-                print(nginx_log.read_text()[-3000:])
+                print(server.error_log.read_text()[-3000:])
                 raise
         peak = worker_peak_mb(master)
         visible, first = edit_timings(app_base, content)
-    lines = table(count, rows, (first_boot, cold), peak, visible, first)
-    if only:
-        lines.insert(-1, "- frozen: only the measured pages (the whole site below 20,000 articles)")
+    notes = ("- frozen: only the measured pages (the whole site below 20,000 articles)",)
+    lines = table(count, rows, (first_boot, cold), peak, visible, first, notes if only else ())
     return lines, {
         re.sub(r" \d+$", "", n): median_of(by["app (gunicorn)"])[0] for n, by in rows.items()
     }
@@ -353,6 +351,7 @@ def table(
     peak: float,
     visible: float,
     first: float,
+    notes: tuple[str, ...] = (),
 ) -> list[str]:
     """Medians of the rounds; each ratio is the median of the round-by-round ratios, listed
     below the table with the 304s'."""
@@ -400,6 +399,7 @@ def table(
         f"- conditional requests (304) on the article: {median_of(article['app, 304'])[0]:,.0f} "
         f"requests/s, {statistics.median(not_modified):.0%} of the full cached answer in the "
         f"same rounds ({cpu_304:.0%} per CPU-second)",
+        *notes,
         "",
         *cpu_table(rows),
         "",

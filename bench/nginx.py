@@ -10,8 +10,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+
+
+class Nginx(NamedTuple):
+    pid: int  # the master's: in the foreground, the process started here
+    error_log: Path
 
 
 def deploy_server_block(name: str, **replace: str) -> str:
@@ -25,9 +31,9 @@ def deploy_server_block(name: str, **replace: str) -> str:
 
 
 @contextmanager
-def nginx(config_body: str, workdir: Path, binary: str = "nginx") -> Iterator[Path]:
+def nginx(config_body: str, workdir: Path, binary: str = "nginx") -> Iterator[Nginx]:
     """nginx in the foreground with ``config_body`` in its ``http`` block and every path
-    under ``workdir``; yields the error log."""
+    under ``workdir``."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "nginx.pid").unlink(missing_ok=True)
     config = workdir / "nginx.conf"
@@ -64,7 +70,7 @@ http {{
             raise RuntimeError("nginx: " + process.stderr.read().decode())  # type: ignore[union-attr]
         time.sleep(0.02)
     try:
-        yield workdir / "error.log"
+        yield Nginx(process.pid, workdir / "error.log")
     finally:
         process.send_signal(signal.SIGQUIT)
         process.wait(timeout=30)

@@ -199,15 +199,12 @@ class Library:
         """Every article file under the root, as (relative path, stat)."""
         return walk(self.root, lambda problem: self._report("<root>", problem))
 
-    def _inside(self, path: str) -> bool:
-        return inside(self.root, path)
-
     def _load(self, rel: str) -> bool:
         """(Re)read one file; True when what readers see may have changed."""
         old = self._entries.get(rel)
         path = self.root / rel
         try:
-            if path.is_symlink() and not self._inside(str(path)):
+            if path.is_symlink() and not inside(self.root, str(path)):
                 raise FileNotFoundError(rel)
             st = path.stat()
             if st.st_size > self.max_bytes:

@@ -71,7 +71,7 @@ def tags(value: object, fail: Fail) -> tuple[str, ...]:
         items = value
     else:
         raise fail("tags", f"expected a list or a string of hashtags, got a {type(value).__name__}")
-    tags: dict[str, str] = {}
+    found: dict[str, str] = {}  # slug → the first spelling an editor used
     for item in items:
         if isinstance(item, (list, dict)):
             raise fail("tags", "a tag must be text, not a nested list or mapping")
@@ -80,8 +80,8 @@ def tags(value: object, fail: Fail) -> tuple[str, ...]:
         for part in _HASHTAG_SPLIT.split(NOT_XML.sub("", str(item))):
             name = " ".join(part.split())
             if name and slugify(name):
-                tags.setdefault(slugify(name), sys.intern(name))
-    return tuple(tags.values())
+                found.setdefault(slugify(name), sys.intern(name))
+    return tuple(found.values())
 
 
 def strings(value: object, fail: Fail, key: str) -> tuple[str, ...]:
