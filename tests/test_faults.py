@@ -117,7 +117,11 @@ def test_a_worker_killed_under_load_costs_no_error_page(tmp_path: Path) -> None:
         for thread in threads:
             thread.join()
         after = [urllib.request.urlopen(base + "/", timeout=10).status for _ in range(20)]
-        pids_after = worker_pids(base)
+        deadline = time.monotonic() + 15  # the arbiter replaces it within its loop; slower
+        while len(pids_after := worker_pids(base)) < len(pids_before):  # on a busy machine
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
     assert not any(status >= 500 for status in statuses), sorted(set(statuses))
     assert statuses.count(200) > 100
     assert statuses.count(0) <= 8  # only what the killed worker was serving
