@@ -268,8 +268,12 @@ def run_size(
         bare_base, bare_master, _ = stack.enter_context(
             gunicorn("bench.bare_app:app", content, {"BARE_PAGES": json.dumps(sizes)})
         )
+        # The proxy's own upstream, set up as docs/deploy.md says: nginx sends the security
+        # headers, so the app leaves them out of the pages nginx stores.
+        upstream, _, _ = stack.enter_context(
+            gunicorn("app:app", content, {**cache, "FLASK_PROXY_SENDS_SECURITY_HEADERS": "1"})
+        )
         static_port, proxy_port = free_port(), free_port()
-        app_port = app_base.rsplit(":", 1)[1]
         server = stack.enter_context(
             nginx(
                 deploy_server_block(
@@ -284,7 +288,7 @@ def run_size(
                     **{
                         "listen 80": f"listen 127.0.0.1:{proxy_port}",
                         "/var/cache/nginx/courier": str(work / f"nginx-cache-{count}"),
-                        "127.0.0.1:8000": f"127.0.0.1:{app_port}",
+                        "127.0.0.1:8000": upstream.removeprefix("http://"),
                     },
                 ),
                 work / f"nginx-{count}",

@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "SITE_URL": "",
     "SITE_LOGO": "/static/images/logo.png",
     "PROXY_FIX": 0,
+    "PROXY_SENDS_SECURITY_HEADERS": False,
     "SITE_TIMEZONE": "UTC",
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "CONTENT_CHECK_INTERVAL": 1.0,

@@ -61,11 +61,12 @@ class FastLane:
                     environ.get("HTTP_IF_MODIFIED_SINCE"),
                     max_age(index, self.library.clock(), int(self.config["HTTP_MAX_AGE"])),
                 )
-                if status == 200:
-                    headers.append(("Content-Length", str(len(body))))
-                headers += self.headers
-                start_response(_REASONS[status], headers)
-                return [b""] if method == "HEAD" or status == 304 else [body]
+                if status == 304:  # no body, so no write at all (b"" would cost a send)
+                    start_response(_REASONS[status], headers)
+                    return []
+                headers.append(("Content-Length", str(len(body))))
+                start_response(_REASONS[status], headers + self.headers)
+                return [] if method == "HEAD" else [body]
         return self.app(environ, start_response)
 
     def _varying(self, path: str, query: str) -> str | None:

@@ -4,9 +4,11 @@ allows and no longer, and the frozen site goes out with the app's own security h
 from __future__ import annotations
 
 import gzip
+import http.client
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +16,9 @@ import pytest
 from flask import Flask
 
 from bench.nginx import deploy_server_block, nginx
+from blog import DEFAULTS
 from blog.preview import signature
-from blog.security import security_headers
+from blog.security import PROXY_SENT, security_headers
 from tests.conftest import Content, article_text
 from tests.live import fetch, free_port, gunicorn, require_binary
 
@@ -23,6 +26,12 @@ pytestmark = pytest.mark.server
 MAX_AGE = 2  # seconds the app lets a cache keep a page (HTTP_MAX_AGE)
 CHECK_INTERVAL = 1.0  # the app's default CONTENT_CHECK_INTERVAL
 SECRET = "test-secret"
+APP_SETTINGS = {
+    "HTTP_MAX_AGE": str(MAX_AGE),
+    "SECRET_KEY": SECRET,
+    "STORE_DIR": "off",
+    "SITE_URL": "http://news.example",
+}
 
 
 @dataclass
@@ -37,21 +46,15 @@ def nginx_binary() -> str:
     return require_binary("nginx")
 
 
-@pytest.fixture
-def proxy(tmp_path: Path, nginx_binary: str) -> Iterator[Proxy]:
+@contextmanager
+def proxied_app(tmp_path: Path, nginx_binary: str, **settings: str) -> Iterator[Proxy]:
     """gunicorn with the app, and nginx with deploy/nginx-proxy.conf in front of it."""
     content = tmp_path / "content"
     content.mkdir()
     (content / "quay.md").write_text(article_text(title="The Quay Reopens"))
     (content / "draft.md").write_text(article_text(title="Not Yet", front="draft: true"))
     port = free_port()
-    settings = {
-        "HTTP_MAX_AGE": str(MAX_AGE),
-        "SECRET_KEY": SECRET,
-        "STORE_DIR": "off",
-        "SITE_URL": "http://news.example",
-    }
-    with gunicorn(content, **settings) as app_base:
+    with gunicorn(content, **APP_SETTINGS, **settings) as app_base:
         block = deploy_server_block(
             "nginx-proxy.conf",
             **{
@@ -62,6 +65,13 @@ def proxy(tmp_path: Path, nginx_binary: str) -> Iterator[Proxy]:
         )
         with nginx(block, tmp_path / "nginx", nginx_binary):
             yield Proxy(app_base, f"http://127.0.0.1:{port}", content)
+
+
+@pytest.fixture
+def proxy(tmp_path: Path, nginx_binary: str) -> Iterator[Proxy]:
+    """The app set up as docs/deploy.md says: nginx sends the security headers."""
+    with proxied_app(tmp_path, nginx_binary, PROXY_SENDS_SECURITY_HEADERS="1") as running:
+        yield running
 
 
 def cache_status(base: str, path: str, **headers: str) -> tuple[str, dict[str, str], bytes]:
@@ -140,6 +150,61 @@ def test_private_previews_are_never_stored(proxy: Proxy) -> None:
     assert all(status != "HIT" for status, _, _ in answers)
     assert all(b"Not Yet" in body for _, _, body in answers)
     assert answers[-1][1]["Cache-Control"] == "private, no-store"
+
+
+def header_lists(url: str, **headers: str) -> tuple[int, list[tuple[str, str]]]:
+    """Status and every header line as sent, repeats included (a dict would merge them)."""
+    host, _, path = url.removeprefix("http://").partition("/")
+    connection = http.client.HTTPConnection(host, timeout=10)
+    try:
+        connection.request("GET", "/" + path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheaders()
+    finally:
+        connection.close()
+
+
+def the_apps_security_headers() -> list[tuple[str, str]]:
+    return security_headers({**DEFAULTS, **APP_SETTINGS})
+
+
+def assert_sent_once_each(url: str, **headers: str) -> int:
+    """Every security header of the app's, once, with the app's value; the status."""
+    status, got = header_lists(url, **headers)
+    for name, value in the_apps_security_headers():
+        assert [v for n, v in got if n.lower() == name.lower()] == [value], (url, name)
+    return status
+
+
+def test_nginx_sends_the_security_headers_on_every_answer_from_the_proxy(proxy: Proxy) -> None:
+    expires = int(time.time()) + 600
+    preview = f"/preview/draft/?expires={expires}&signature={signature(SECRET, 'draft', expires)}"
+    for path, status in [
+        ("/news/quay/", 200),  # a MISS
+        ("/news/quay/", 200),  # a HIT
+        ("/feed.xml", 200),
+        ("/search?q=quay", 200),
+        (preview, 200),
+        ("/news/no-such-story/", 404),
+    ]:
+        assert assert_sent_once_each(proxy.proxy + path) == status, path
+    etag = dict(header_lists(proxy.proxy + "/news/quay/")[1])["ETag"]
+    assert assert_sent_once_each(proxy.proxy + "/news/quay/", **{"If-None-Match": etag}) == 304
+    # The app, told so, left them out of what nginx stored; it keeps HSTS, which nginx does
+    # not send (and this http site has none).
+    _, straight = header_lists(proxy.app + "/news/quay/")
+    assert not {name for name, _ in straight} & PROXY_SENT
+
+
+def test_the_proxy_sends_each_security_header_once_when_the_app_sends_them_too(
+    tmp_path: Path, nginx_binary: str
+) -> None:
+    with proxied_app(tmp_path, nginx_binary) as running:  # the app's default settings
+        _, straight = header_lists(running.app + "/news/quay/")
+        assert {name for name, _ in straight} >= PROXY_SENT
+        for _ in range(2):  # a MISS, then a HIT
+            assert assert_sent_once_each(running.proxy + "/news/quay/") == 200
 
 
 def test_the_frozen_site_goes_out_with_the_apps_security_headers(

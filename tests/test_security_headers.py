@@ -1,4 +1,5 @@
-"""Security headers on every response: pages, feeds, errors, assets, 304s, fast-lane hits."""
+"""Security headers on every response (pages, feeds, errors, assets, fast-lane hits) but a 304,
+which leaves a browser's stored headers as they are."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from blog.security import PROXY_SENT
 from tests.conftest import Content, article_text
 
 REQUIRED = {
@@ -37,7 +39,6 @@ def site(content: Content, make_app: Callable[..., Flask]) -> Flask:
 def every_kind_of_response(client: FlaskClient, app: Flask) -> dict[str, object]:
     css = next(iter(app.extensions["blog.assets"].items()))
     stem, _, suffix = css[0].rpartition(".")
-    etag = client.get("/news/quay/").headers["ETag"]
     return {
         "home": client.get("/"),
         "home again (fast lane)": client.get("/"),
@@ -51,7 +52,6 @@ def every_kind_of_response(client: FlaskClient, app: Flask) -> dict[str, object]
         "search": client.get("/search?q=quay"),
         "asset": client.get(f"/assets/{stem}.{css[1]}.{suffix}"),
         "static file": client.get("/static/images/logo.png"),
-        "304": client.get("/news/quay/", headers={"If-None-Match": etag}),
         "HEAD": client.head("/news/quay/"),
         "404": client.get("/news/nope/"),
         "400": client.get("/search?q=x&page=abc"),
@@ -109,3 +109,37 @@ def test_pages_need_nothing_the_policy_forbids(site: Flask) -> None:
         assert " style=" not in text and "<style" not in text, template.name
         assert "<script" not in text or 'type="application/ld+json"' in text, template.name
         assert not re.search(r"\son[a-z]+\s*=", text), template.name
+
+
+def test_a_304_carries_only_what_updates_the_stored_page(site: Flask) -> None:
+    """Fast lane and Flask alike: validators and freshness, no body, no security headers
+    (the browser keeps those it stored with the page; RFC 9111, 4.3.4)."""
+    client = site.test_client()
+    # Flask's path: the first request for a page, revalidated by date.
+    by_flask = client.get(
+        "/news/quay/", headers={"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
+    )
+    etag = client.get("/news/quay/").headers["ETag"]
+    by_fast_lane = client.get("/news/quay/", headers={"If-None-Match": etag})
+    for name, response in [("flask", by_flask), ("fast lane", by_fast_lane)]:
+        assert response.status_code == 304, name
+        assert response.data == b"", name
+        assert response.headers["ETag"] == etag, name
+        assert response.headers["Cache-Control"].startswith("public, max-age="), name
+        assert response.headers["Vary"] == "Accept-Encoding", name
+        assert "Content-Security-Policy" not in response.headers, name
+        assert "X-Frame-Options" not in response.headers, name
+
+
+def test_behind_the_proxy_the_app_leaves_the_proxys_headers_out(
+    make_app: Callable[..., Flask],
+) -> None:
+    """With PROXY_SENDS_SECURITY_HEADERS, nginx sends them (tests/test_nginx.py); HSTS,
+    which depends on SITE_URL, stays with the app."""
+    app = make_app(PROXY_SENDS_SECURITY_HEADERS=True, SITE_URL="https://news.example")
+    client = app.test_client()
+    client.get("/")  # the next one comes from the fast lane
+    for name, response in every_kind_of_response(client, app).items():
+        headers = response.headers  # type: ignore[attr-defined]
+        assert not PROXY_SENT & set(headers.keys()), name
+        assert headers["Strict-Transport-Security"] == "max-age=31536000", name
