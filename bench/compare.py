@@ -442,6 +442,16 @@ def cpu_table(rows: dict[str, dict[str, list[Result]]]) -> list[str]:
     return lines
 
 
+def commit() -> str:
+    """The code measured: its commit, marked when the work tree differs from it."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout
+
+    head = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    return head + (" (with uncommitted changes)" if git("status", "--porcelain", "-uno") else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("sizes", type=int, nargs="+")
@@ -452,8 +462,9 @@ def main() -> None:
         f"# bench/compare.py {' '.join(map(str, args.sizes))} "
         f"(--duration {args.duration} --runs {args.runs})",
         "",
-        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores; wrk -t2 -c64 "
-        "on the same machine; medians of the rounds, each loading every target in turn.",
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}, {os.cpu_count()} "
+        "cores; wrk -t2 -c64 on the same machine; medians of the rounds, each loading every "
+        "target in turn.",
         "",
     ]
     by_size: dict[int, dict[str, float]] = {}
