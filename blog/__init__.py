@@ -135,6 +135,11 @@ def _normalise_config(app: Flask) -> None:
     for key in ("EMBED_HOSTS", "CATEGORIES"):
         if isinstance(app.config[key], str):
             app.config[key] = [item.strip() for item in app.config[key].split(",") if item.strip()]
+    if isinstance(app.config["PROXY_SENDS_SECURITY_HEADERS"], str):  # "no" must not be true
+        words = ("1", "true", "yes", "on")
+        app.config["PROXY_SENDS_SECURITY_HEADERS"] = (
+            app.config["PROXY_SENDS_SECURITY_HEADERS"].strip().lower() in words
+        )
     if not app.config["DEPLOY_ID"]:
         app.config["DEPLOY_ID"] = _code_fingerprint()
 

@@ -143,3 +143,12 @@ def test_behind_the_proxy_the_app_leaves_the_proxys_headers_out(
         headers = response.headers  # type: ignore[attr-defined]
         assert not PROXY_SENT & set(headers.keys()), name
         assert headers["Strict-Transport-Security"] == "max-age=31536000", name
+
+
+@pytest.mark.parametrize(("setting", "proxy_sends"), [("no", False), ("off", False), ("yes", True)])
+def test_the_proxy_setting_reads_words_as_a_reader_would(
+    make_app: Callable[..., Flask], setting: str, proxy_sends: bool
+) -> None:
+    """From the environment a word stays a string; "no" must not count as true."""
+    headers = make_app(PROXY_SENDS_SECURITY_HEADERS=setting).test_client().get("/").headers
+    assert ("Content-Security-Policy" not in headers) is proxy_sends
