@@ -195,11 +195,16 @@ def edit_timings(base: str, content: Path) -> tuple[float, float]:
         time.sleep(0.005)
     visible = time.perf_counter() - start
     time.sleep(1.2)  # past the check interval
-    article.write_text(text)
+    # Another new version, not the original back: a worker that never served the first edit
+    # would find the original unchanged and have nothing to do.
+    article.write_text(text.replace('title: "', f'title: "{marker}-2 ', 1))
     time.sleep(1.1)
     start = time.perf_counter()
-    get(url)
+    body = get(url)[1]
     first = (time.perf_counter() - start) * 1000
+    article.write_text(text)
+    if f"{marker}-2".encode() not in body:
+        raise RuntimeError(f"{url}: the second edit was not served after the check interval")
     return visible, first
 
 

@@ -20,6 +20,7 @@ from .caching import PageCache
 from .content import Library, get_library
 from .fastlane import FastLane
 from .models import site_timezone
+from .refresher import keep_fresh
 from .render import Renderer
 from .search import SearchIndex
 from .search_page import LiveSearch
@@ -122,8 +123,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def prepare_worker(app: Flask) -> None:
     """A new gunicorn worker's work before its first request (gunicorn.conf.py calls it):
     start watching the content folder, with the scan that catches edits since the master
-    loaded, and bring the search index up to date. Requests would otherwise pay for both."""
-    get_library(app).refresh()
+    loaded, and bring the search index up to date. Requests would otherwise pay for both.
+    From then on a thread of the worker's own looks for changes (``refresher.py``)."""
+    library = get_library(app)
+    library.refresh()
+    keep_fresh(library)
     try:
         app.extensions["blog.search"].current()
     except sqlite3.Error as e:  # pages do not need search: the worker serves them regardless

@@ -89,11 +89,15 @@ class Library:
         self._reported: set[str] = set()
         self._commits: git.CommitTimes | None = None
         self._index = build_index({}, clock())
+        # Set by refresher.py when a thread refreshes every interval: requests then leave
+        # the work to it unless it falls a whole interval behind.
+        self.refreshed_in_background = False
 
     def index(self) -> Index:
         """The current index; refreshed first if the check interval has passed."""
         current = self._index
-        due = time.monotonic() - self._checked_at >= self.check_interval
+        interval = self.check_interval * (2 if self.refreshed_in_background else 1)
+        due = time.monotonic() - self._checked_at >= interval
         if due or self._publication_due(current):
             if self._lock.acquire(blocking=False):
                 try:
@@ -125,6 +129,15 @@ class Library:
         with self._lock:
             self._refresh()
         return self._index
+
+    def wait_for_change(self, timeout: float) -> None:
+        """Return once this process's watch has news, or after ``timeout`` seconds (at once
+        the kernel's events; when changes are found by scanning, the timeout)."""
+        watch = self._watch
+        if watch is None or watch.pid != os.getpid():
+            time.sleep(timeout)
+        else:
+            watch.wait(timeout)
 
     def html(self, article: Article) -> Markup:
         """The article's sanitized HTML (rendered once per version while in use)."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import select
+import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,17 @@ class Watch:
                 continue
             changed.add(os.path.join(directory, event.name) if directory else event.name)
         return changed
+
+    def wait(self, timeout: float) -> None:
+        """Block until the kernel has news for this folder, or ``timeout`` seconds pass
+        (the events stay queued for ``changes``)."""
+        if self._inotify is None:
+            time.sleep(timeout)
+            return
+        try:
+            select.select([self._inotify.fileno()], [], [], timeout)
+        except (OSError, ValueError):  # closed meanwhile by a restart
+            time.sleep(timeout)
 
     def _restart(self) -> None:
         self.close()

@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import threading
+import time
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import Markup
 
 import blog.content
 import blog.watch
 from blog import get_library
+from blog.refresher import keep_fresh
 from tests.conftest import FIXED_NOW, Content, article_text, set_clock
 from tests.html import elements, parse, text_of
 
@@ -261,3 +265,61 @@ def test_bad_image_url_is_a_logged_warning_not_an_error(
         client = make_app().test_client()
         assert headline(client, "/news/x/") == "Shown"
     assert "x.md:4: featuredimage: not an http(s) URL" in caplog.text
+
+
+def test_a_worker_refreshes_and_renders_an_edit_before_a_reader_asks(
+    content: Content, make_app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread prepare_worker starts: the first reader after an edit gets the new page
+    without parsing or rendering anything."""
+    content.article("2025-01-01-story.md", title="Before")
+    app = make_app(CONTENT_CHECK_INTERVAL=0.05)
+    library = get_library(app)
+    renders: list[str] = []
+    render = library.texts.renderer.html
+
+    def counted(text: str) -> Markup:
+        html = render(text)
+        renders.append(text)
+        return html
+
+    monkeypatch.setattr(library.texts.renderer, "html", counted)
+    stop = threading.Event()
+    assert keep_fresh(library, stop) is not None
+    try:
+        content.article("2025-01-01-story.md", title="After", body="The new text.")
+        deadline = time.monotonic() + 5
+        while not any("The new text." in text for text in renders):
+            assert time.monotonic() < deadline, "the edit was never rendered in the background"
+            time.sleep(0.01)
+        time.sleep(0.2)  # the thread keeps the HTML a moment after rendering it
+        assert library.current.by_slug["story"].title == "After"  # indexed, unasked
+        rendered = len(renders)
+        assert headline(app.test_client(), "/news/story/") == "After"
+        assert len(renders) == rendered  # the reader's request rendered nothing
+    finally:
+        stop.set()
+
+
+def test_no_thread_when_every_request_looks(make_app) -> None:
+    assert keep_fresh(get_library(make_app(CONTENT_CHECK_INTERVAL=0))) is None
+
+
+def test_the_background_thread_wakes_on_the_kernels_event_not_the_interval(
+    content: Content, make_app, watch_mode: str
+) -> None:
+    """With inotify an edit is indexed in well under the (here long) check interval; found
+    by scanning, it waits for the interval."""
+    content.article("2025-01-01-story.md", title="Before")
+    library = get_library(make_app(CONTENT_CHECK_INTERVAL=30))
+    library.refresh()  # as prepare_worker does: the watch starts here
+    stop = threading.Event()
+    keep_fresh(library, stop)
+    try:
+        time.sleep(0.1)  # the thread is waiting
+        content.article("2025-01-01-story.md", title="After")
+        time.sleep(2)
+        title = library.current.by_slug["story"].title
+        assert title == ("After" if watch_mode == "inotify" else "Before")
+    finally:
+        stop.set()

@@ -1,0 +1,63 @@
+"""Looking for content changes in the background, so that no reader waits for them.
+
+Left to itself, the library refreshes when a request finds the check interval passed
+(``content.py``): that request then pays for the new index and for the edited article's
+HTML, 50 to 90 ms at 100,000 articles. A gunicorn worker runs this thread instead
+(``prepare_worker``). It wakes on the kernel's first event for the folder (or after an
+interval, when changes are found by scanning), refreshes, and renders the HTML of the
+versions that changed: the edit shows at once, and its first reader gets a page built from
+ready parts. Requests still refresh themselves when the thread has fallen a whole interval
+behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from .content import Library
+from .index import Index
+
+log = logging.getLogger(__name__)
+
+PRERENDER = 32  # changed articles rendered ahead per refresh (after a big pull: the newest)
+SETTLE = 0.05  # seconds between the first change event and the refresh
+
+
+def keep_fresh(library: Library, stop: threading.Event | None = None) -> threading.Thread | None:
+    """Start the thread for this process, until ``stop`` is set; None when every request
+    looks anyway."""
+    if library.check_interval <= 0:
+        return None
+    library.refreshed_in_background = True
+    thread = threading.Thread(
+        target=_run, args=(library, stop or threading.Event()), name="content-refresh", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _run(library: Library, stop: threading.Event) -> None:
+    seen = library.current
+    while not stop.is_set():
+        # Woken by the kernel's first event for the folder (at the latest after an
+        # interval: the scanning fallback, a scheduled publication), then a moment for the
+        # rest of a burst (a pull writes many files) to arrive.
+        library.wait_for_change(library.check_interval)
+        if stop.wait(SETTLE):
+            return
+        try:
+            index = library.refresh()
+            if index is not seen:
+                _render_changed(library, seen, index)
+                seen = index
+        except Exception:  # keep going: one bad pass must not end the refreshing
+            log.exception("content: background refresh failed")
+
+
+def _render_changed(library: Library, before: Index, after: Index) -> None:
+    """Render the HTML of the article versions ``after`` has and ``before`` had not."""
+    changed = [a for path, a in after.files.items() if before.files.get(path) is not a]
+    changed.sort(key=lambda article: article.date, reverse=True)
+    for article in changed[:PRERENDER]:
+        library.html(article)
