@@ -89,8 +89,8 @@ class Library:
         self._reported: set[str] = set()
         self._commits: git.CommitTimes | None = None
         self._index = build_index({}, clock())
-        # Set by refresher.py when a thread refreshes every interval: requests then leave
-        # the work to it unless it falls a whole interval behind.
+        # Set by refresher.py when a thread of its own refreshes (on each change, at least
+        # once an interval): requests leave the work to it unless it is an interval behind.
         self.refreshed_in_background = False
 
     def index(self) -> Index:

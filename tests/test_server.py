@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from tests.conftest import article_text
 from tests.html import elements, parse, text_of
 from tests.live import ROOT, fetch, gunicorn
+from tests.test_faults import all_workers
 
 pytestmark = pytest.mark.server
 
@@ -56,3 +59,56 @@ def test_edit_reaches_every_worker_within_the_interval(server: tuple[str, Path])
         time.sleep(0.05)
     assert seen == 10, "not every request saw the new article"
     assert text_of(elements(parse(body), "h1")[0]) == "Breaking Over HTTP"
+
+
+def test_keep_alive_connections_spread_over_both_workers(server: tuple[str, Path]) -> None:
+    """A listening socket per worker (reuse_port): on one shared socket the first worker to
+    wake took 52 to 63 of 64 connections, and the other core sat idle."""
+    base, _ = server
+    workers = all_workers(base)
+    assert len(workers) == 2, workers
+    before = {pid: len(sockets_of(pid)) for pid in workers}
+    host, port = base.removeprefix("http://").split(":")
+    clients = [socket.socket() for _ in range(64)]
+    try:
+        for client in clients:  # all at once, as wrk (or a burst of readers) connects
+            client.setblocking(False)
+            client.connect_ex((host, int(port)))
+        for client in clients:  # each answered, and kept open
+            client.setblocking(True)
+            client.settimeout(10)
+            client.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            assert client.recv(12).startswith(b"HTTP/1.1 200")
+        held = {pid: len(sockets_of(pid)) - before[pid] for pid in workers}
+    finally:
+        for client in clients:
+            client.close()
+    assert sum(held.values()) >= 60, held  # (a worker may close an older one meanwhile)
+    assert min(held.values()) >= 12, held  # even odds per connection: fewer is a 1e-7 chance
+    # The reason: each worker listens on a socket of its own, and the kernel picks.
+    listening = listening_sockets(int(port))
+    assert len(listening) == 2, listening
+    assert all(len(listening & sockets_of(pid)) == 1 for pid in workers)
+
+
+def listening_sockets(port: int) -> set[str]:
+    """The listening TCP sockets on ``port``, as /proc/PID/fd names them."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
+            found.add(f"socket:[{fields[9]}]")
+    return found
+
+
+def sockets_of(pid: int) -> set[str]:
+    """The sockets a process holds open."""
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:"):
+            found.add(target)
+    return found
