@@ -19,7 +19,7 @@ from flask import Flask
 import blog.watch
 from blog import get_library
 from tests.conftest import Content, article_text
-from tests.live import gunicorn
+from tests.live import all_workers, gunicorn
 
 
 @pytest.fixture(params=["inotify", "scan"])
@@ -124,44 +124,6 @@ def test_a_worker_killed_under_load_costs_no_error_page(tmp_path: Path) -> None:
     assert statuses.count(0) <= 8  # only what the killed worker was serving
     assert after == [200] * 20
     assert len(pids_after) == len(pids_before) and pids_before[0] not in pids_after
-
-
-def all_workers(base: str, count: int = 2, timeout: float = 15) -> list[int]:
-    """The workers once all ``count`` are up (gunicorn.conf.py's default): the site answers
-    as soon as the first is, and on a busy machine the others, or a replacement, come later."""
-    deadline = time.monotonic() + timeout
-    while len(pids := worker_pids(base)) < count and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return pids
-
-
-def worker_pids(base: str) -> list[int]:
-    """The gunicorn workers serving ``base`` (children of the master listening on it)."""
-    port = base.rsplit(":", 1)[1]
-    masters = [
-        p
-        for p in Path("/proc").glob("[0-9]*")
-        if _cmdline(p).startswith("gunicorn") or "gunicorn" in _cmdline(p)
-    ]
-    for master in masters:
-        if f"127.0.0.1:{port}" in _environ(master):
-            children = Path(f"/proc/{master.name}/task/{master.name}/children")
-            return [int(pid) for pid in children.read_text().split()]
-    raise AssertionError("no gunicorn master found for " + base)
-
-
-def _cmdline(proc: Path) -> str:
-    try:
-        return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def _environ(proc: Path) -> str:
-    try:
-        return (proc / "environ").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
 
 
 def test_a_folder_swapped_for_another_is_followed(

@@ -13,8 +13,7 @@ import pytest
 
 from tests.conftest import article_text
 from tests.html import elements, parse, text_of
-from tests.live import ROOT, fetch, gunicorn
-from tests.test_faults import all_workers
+from tests.live import ROOT, all_workers, fetch, gunicorn
 
 pytestmark = pytest.mark.server
 
