@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from blog import create_app  # noqa: E402
-from blog.search import SearchIndex  # noqa: E402
+from blog.search.engine import SearchIndex  # noqa: E402
 
 # What readers type. The corpus has a vocabulary of fifty words (see bench/corpus.py), so a
 # plain word matches nearly every article: the worst case for ranking, which is the point.

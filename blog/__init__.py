@@ -15,16 +15,17 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import security
-from .caching import PageCache
-from .content import Library, get_library
-from .fastlane import FastLane
-from .models import site_timezone
-from .refresher import keep_fresh
-from .render import Renderer
-from .search import SearchIndex
-from .search_page import LiveSearch
-from .store import Store, default_folder
+from blog.content.library import Library
+from blog.content.models import site_timezone
+from blog.content.refresher import keep_fresh
+from blog.content.store import Store, default_folder
+from blog.markup.render import Renderer
+from blog.search.engine import SearchIndex
+from blog.web import security
+from blog.web.cache import PageCache
+from blog.web.fastlane import FastLane
+from blog.web.search import LiveSearch
+from blog.web.state import get_library
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,14 +108,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
         )
 
-    from . import assets, cli, discovery, hooks, search_page, templating, views
+    from blog.editor import cli
+    from blog.web import assets, discovery, templating, webhook
+    from blog.web import pages as page_views
+    from blog.web import search as search_views
 
     assets.init_app(app)
     templating.init_app(app)
-    app.register_blueprint(views.bp)
+    app.register_blueprint(page_views.bp)
     app.register_blueprint(discovery.bp)
-    app.register_blueprint(search_page.bp)
-    app.register_blueprint(hooks.bp)
+    app.register_blueprint(search_views.bp)
+    app.register_blueprint(webhook.bp)
     app.cli.add_command(cli.content)
     app.cli.add_command(cli.freeze_command)
     return app

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-import blog.views
+import blog.web.pages
 from tests.conftest import FIXED_NOW, Content
 
 PAGES = [
@@ -88,9 +88,11 @@ def test_pages_are_rendered_once_per_content_version(
     story: Content, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     renders: list[str] = []
-    real = blog.views.render_template
+    real = blog.web.pages.render_template
     monkeypatch.setattr(
-        blog.views, "render_template", lambda name, **ctx: renders.append(name) or real(name, **ctx)
+        blog.web.pages,
+        "render_template",
+        lambda name, **ctx: renders.append(name) or real(name, **ctx),
     )
     for _ in range(3):
         assert client.get("/news/story/").status_code == 200

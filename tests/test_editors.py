@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from blog import get_library
-from blog.models import parse_article
+from blog.content.models import parse_article
 from tests.conftest import FIXED_NOW, Content, article_text
 from tests.html import elements, parse, text_of
 

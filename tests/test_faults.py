@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-import blog.watch
+import blog.content.watch
 from blog import get_library
 from tests.conftest import Content, article_text
 from tests.live import all_workers, gunicorn
@@ -25,7 +25,7 @@ from tests.live import all_workers, gunicorn
 @pytest.fixture(params=["inotify", "scan"])
 def watch_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     if request.param == "scan":
-        monkeypatch.setattr(blog.watch, "INotify", None)
+        monkeypatch.setattr(blog.content.watch, "INotify", None)
     return request.param
 
 

@@ -13,10 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import Markup
 
-import blog.content
-import blog.watch
+import blog.content.library
+import blog.content.watch
 from blog import get_library
-from blog.refresher import keep_fresh
+from blog.content.refresher import keep_fresh
 from tests.conftest import FIXED_NOW, Content, article_text, set_clock
 from tests.html import elements, parse, text_of
 
@@ -31,8 +31,8 @@ def headline(client: FlaskClient, url: str) -> str:
 def watch_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test with kernel change events, and again with the stamp-scanning fallback."""
     if request.param == "scan":
-        monkeypatch.setattr(blog.watch, "INotify", None)
-    elif blog.watch.INotify is None:
+        monkeypatch.setattr(blog.content.watch, "INotify", None)
+    elif blog.content.watch.INotify is None:
         pytest.fail("inotify_simple is not installed")
     return request.param
 
@@ -172,9 +172,11 @@ def test_only_changed_files_are_parsed_again(
         content.article(f"a{n}.md", title=f"Story {n}")
     client = make_app().test_client()
     parsed: list[str] = []
-    real = blog.content.parse_article
+    real = blog.content.library.parse_article
     monkeypatch.setattr(
-        blog.content, "parse_article", lambda path, *a: parsed.append(path) or real(path, *a)
+        blog.content.library,
+        "parse_article",
+        lambda path, *a: parsed.append(path) or real(path, *a),
     )
     content.article("a7.md", title="Story seven, edited")
     assert headline(client, "/news/a7/") == "Story seven, edited"
@@ -189,7 +191,9 @@ def test_a_request_does_not_stat_every_file(
     client = make_app().test_client()
     client.get("/")  # the worker starts watching (one scan to catch up)
     scans: list[int] = []
-    monkeypatch.setattr(blog.content.Library, "_walk", lambda self: scans.append(1) or iter(()))
+    monkeypatch.setattr(
+        blog.content.library.Library, "_walk", lambda self: scans.append(1) or iter(())
+    )
     content.article("a3.md", title="Edited")
     assert headline(client, "/news/a3/") == "Edited"
     client.get("/")
@@ -200,7 +204,7 @@ def test_checks_are_throttled_by_the_interval(
     content: Content, make_app, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = [1000.0]
-    monkeypatch.setattr(blog.content.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(blog.content.library.time, "monotonic", lambda: clock[0])
     content.article("story.md", title="One")
     client = make_app(CONTENT_CHECK_INTERVAL=1).test_client()
     assert headline(client, "/news/story/") == "One"

@@ -16,9 +16,9 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import blog.content
+import blog.content.library
 from blog import get_library
-from blog.models import ArticleError, parse_article
+from blog.content.models import ArticleError, parse_article
 from tests.conftest import Content, article_text
 from tests.html import executable_constructs, parse
 
@@ -251,17 +251,17 @@ def test_files_vanishing_and_appearing_mid_scan(
     library = get_library(app)
     for n in range(6):
         content.article(f"2025-01-0{n + 1}-s{n}.md", title=f"Story {n}, edited")
-    real = blog.content.Library._load
+    real = blog.content.library.Library._load
     calls: list[str] = []
 
-    def meddling_load(self: blog.content.Library, rel: str) -> bool:
+    def meddling_load(self: blog.content.library.Library, rel: str) -> bool:
         calls.append(rel)
         if len(calls) == 1:  # between the listing and the reading: one goes, one comes
             (content.root / "2025-01-06-s5.md").unlink(missing_ok=True)
             content.article("2025-01-09-late.md", title="Late Arrival")
         return real(self, rel)
 
-    monkeypatch.setattr(blog.content.Library, "_load", meddling_load)
+    monkeypatch.setattr(blog.content.library.Library, "_load", meddling_load)
     library.refresh()
     monkeypatch.undo()
     client = app.test_client()

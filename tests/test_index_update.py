@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from blog.index import Index, build_index
-from blog.index_update import update_index
-from blog.models import Article, parse_article
+from blog.content.index import Index, build_index
+from blog.content.index_update import update_index
+from blog.content.models import Article, parse_article
 from tests.conftest import article_text
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -67,12 +67,12 @@ def summary(index: Index) -> dict[str, object]:
 def test_updates_match_full_builds(
     seed: int, quirky: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import blog.index_update
+    import blog.content.index_update
 
     rules = {"alias_p": 0.05, "shared_p": 0.05} if quirky else {"alias_p": 0, "shared_p": 0}
     full_builds: list[int] = []
     monkeypatch.setattr(
-        blog.index_update,
+        blog.content.index_update,
         "build_index",
         lambda *a, **k: full_builds.append(1) or build_index(*a, **k),
     )
@@ -100,7 +100,7 @@ def test_updates_match_full_builds(
 
 
 def test_a_plain_edit_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    import blog.index_update
+    import blog.content.index_update
 
     rng = random.Random(99)
     files = {f"a{n}.md": random_article(rng, f"a{n}.md", 0) for n in range(30)}
@@ -108,7 +108,9 @@ def test_a_plain_edit_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> No
     index = build_index(files, NOW)
     builds: list[int] = []
     monkeypatch.setattr(
-        blog.index_update, "build_index", lambda *a, **k: builds.append(1) or build_index(*a, **k)
+        blog.content.index_update,
+        "build_index",
+        lambda *a, **k: builds.append(1) or build_index(*a, **k),
     )
     path = next(iter(files))
     edited = parse_article(
@@ -138,7 +140,7 @@ def test_an_edit_that_claims_another_slug_is_settled_by_a_full_build() -> None:
 def test_an_edit_away_from_aliases_and_clashes_takes_the_fast_path(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import blog.index_update
+    import blog.content.index_update
 
     make = lambda path, title, front="": parse_article(  # noqa: E731
         path,
@@ -156,7 +158,9 @@ def test_an_edit_away_from_aliases_and_clashes_takes_the_fast_path(
     assert index.redirects and index.conflicts
     builds: list[int] = []
     monkeypatch.setattr(
-        blog.index_update, "build_index", lambda *a, **k: builds.append(1) or build_index(*a, **k)
+        blog.content.index_update,
+        "build_index",
+        lambda *a, **k: builds.append(1) or build_index(*a, **k),
     )
     files = {**files, "plain.md": make("plain.md", "Plain, edited")}
     updated = update_index(index, files, {"plain.md"}, NOW, {})

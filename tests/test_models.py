@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blog.fields import slugify
-from blog.models import ArticleError, parse_article, slug_from_path
+from blog.content.fields import slugify
+from blog.content.models import ArticleError, parse_article, slug_from_path
 from tests.conftest import article_text
 
 UTC = dt.UTC

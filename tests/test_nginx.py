@@ -17,8 +17,8 @@ from flask import Flask
 
 from bench.nginx import deploy_server_block, nginx
 from blog import DEFAULTS
-from blog.preview import signature
-from blog.security import PROXY_SENT, security_headers
+from blog.web.previews import signature
+from blog.web.security import PROXY_SENT, security_headers
 from tests.conftest import Content, article_text
 from tests.live import fetch, free_port, gunicorn, require_binary
 

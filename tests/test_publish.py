@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-import blog.git
+import blog.content.git
 from blog import get_library
 from tests.conftest import article_text
 from tests.html import elements, parse, text_of
@@ -212,9 +212,11 @@ def test_git_log_runs_once_per_change_not_per_request(
 ) -> None:
     editor, _ = repos
     calls: list[tuple[str, ...]] = []
-    real = blog.git._git
+    real = blog.content.git._git
     monkeypatch.setattr(
-        blog.git, "_git", lambda root, *args, **kw: calls.append(args) or real(root, *args, **kw)
+        blog.content.git,
+        "_git",
+        lambda root, *args, **kw: calls.append(args) or real(root, *args, **kw),
     )
     client = site.test_client()
     for _ in range(5):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from blog.render import Renderer
+from blog.markup.render import Renderer
 from tests.html import elements, parse
 
 

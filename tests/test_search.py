@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-import blog.search
+import blog.search.engine
 from tests.conftest import Content
 from tests.html import elements, executable_constructs, parse, text_of
 
@@ -153,9 +153,9 @@ def test_index_follows_changes_without_rebuilding(
 ) -> None:
     result_titles(client, "lighthouse")  # built once
     created: list[int] = []
-    real = blog.search.SearchIndex.__init__
+    real = blog.search.engine.SearchIndex.__init__
     monkeypatch.setattr(
-        blog.search.SearchIndex,
+        blog.search.engine.SearchIndex,
         "__init__",
         lambda self, *a, **k: created.append(1) or real(self, *a, **k),
     )
@@ -181,7 +181,7 @@ def test_search_pages_vary_by_query_in_the_cache(newsroom: Content, client: Flas
 def test_results_while_the_index_is_being_built_say_so_and_are_not_cached(
     newsroom: Content, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(blog.search.SearchIndex, "missing", property(lambda self: 3))
+    monkeypatch.setattr(blog.search.engine.SearchIndex, "missing", property(lambda self: 3))
     response = client.get("/search?q=lighthouse")
     assert response.status_code == 200
     assert "3 articles cannot be found yet" in text_of(parse(response.data))

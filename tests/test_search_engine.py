@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from blog import search
-from blog.models import Article, parse_article
-from blog.search import _DOCS, INLINE, Results, SearchIndex
-from blog.store import Store
+from blog.content.models import Article, parse_article
+from blog.content.store import Store
+from blog.search import engine as search
+from blog.search.engine import _DOCS, INLINE, Results, SearchIndex
 from tests.conftest import article_text
 
 PLAIN_BODY = "Nothing to see in this one."

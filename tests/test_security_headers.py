@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from blog.security import PROXY_SENT
+from blog.web.security import PROXY_SENT
 from tests.conftest import Content, article_text
 
 REQUIRED = {

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 
-import blog.discovery
+import blog.web.discovery
 from tests.conftest import FIXED_NOW, Content
 
 SCHEMAS = Path(__file__).parent / "schemas"
@@ -112,7 +112,7 @@ def test_news_sitemap_holds_the_last_48_hours(content: Content, client: FlaskCli
 def test_news_sitemap_is_capped(
     content: Content, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(blog.discovery, "NEWS_SITEMAP_MAX", 2)
+    monkeypatch.setattr(blog.web.discovery, "NEWS_SITEMAP_MAX", 2)
     for n in range(4):
         content.article(
             f"s{n}.md", title=f"S{n}", date=(FIXED_NOW - dt.timedelta(hours=n + 1)).isoformat()

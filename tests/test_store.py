@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-import blog.content
+import blog.content.library
 from blog import get_library
-from blog.store import Store
+from blog.content.store import Store
 from tests.conftest import Content, article_text
 
 
@@ -32,9 +32,11 @@ def stored_app(content: Content, make_app: Callable[..., Flask], tmp_path: Path)
 
 def spy_parsing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     parsed: list[str] = []
-    real = blog.content.parse_article
+    real = blog.content.library.parse_article
     monkeypatch.setattr(
-        blog.content, "parse_article", lambda path, *a: parsed.append(path) or real(path, *a)
+        blog.content.library,
+        "parse_article",
+        lambda path, *a: parsed.append(path) or real(path, *a),
     )
     return parsed
 
@@ -217,13 +219,13 @@ def test_a_store_locked_by_another_process_is_left_alone(
 ) -> None:
     import sqlite3
 
-    import blog.store
+    import blog.content.store
 
     make, folder = stored_app
     path = get_library(make()).store.path
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another process, in the middle of a long write
-    monkeypatch.setattr(blog.store, "BUSY_TIMEOUT", 0.2)
+    monkeypatch.setattr(blog.content.store, "BUSY_TIMEOUT", 0.2)
     try:
         with caplog.at_level(logging.WARNING, logger="blog"):
             app = make()

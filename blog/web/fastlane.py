@@ -17,8 +17,8 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wsgi import get_host
 
-from .caching import PageCache, max_age
-from .content import Library
+from blog.content.library import Library
+from blog.web.cache import PageCache, max_age
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -18,10 +18,12 @@ import yaml
 from flask import Flask, current_app, url_for
 from flask.cli import AppGroup, with_appcontext
 
-from . import git, preview
-from .check import Finding, Rules, check_entries, summary
-from .content import Entry, Library, get_library
-from .fields import slugify
+from blog.content import git
+from blog.content.fields import slugify
+from blog.content.library import Entry, Library
+from blog.editor.check import Finding, Rules, check_entries, summary
+from blog.web import previews
+from blog.web.state import get_library
 
 content = AppGroup("content", help="Check, write, list, preview and publish articles.")
 
@@ -125,7 +127,7 @@ def _read_text(path: Path) -> str:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check_main(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict: bool) -> None:
     """The check for pre-commit and CI: the same as ``flask content check``."""
-    from . import create_app
+    from blog import create_app
 
     app = create_app({"CONTENT_DIR": str(content_dir.resolve())})
     with app.app_context():
@@ -232,7 +234,7 @@ def preview_command(file: Path, hours: float | None) -> None:
                 "site.preview_article",
                 slug=found.slug,
                 expires=expires,
-                signature=preview.signature(secret, found.slug, expires),
+                signature=previews.signature(secret, found.slug, expires),
                 _external=True,
             )
         )
@@ -262,7 +264,7 @@ def _relative(library: Library, file: Path) -> str:
 )
 def freeze_command(target: Path, base_url: str | None, only: tuple[str, ...]) -> None:
     """Write the whole site (pages, feeds, sitemaps, assets) as static files into TARGET."""
-    from .freeze import freeze
+    from blog.editor.freeze import freeze
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     origin = base_url or str(app.config["SITE_URL"] or "http://localhost")

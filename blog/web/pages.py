@@ -21,14 +21,14 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as HTTPResponse
 
-from . import meta, preview
-from .caching import cached_page, current_index, set_freshness
-from .content import get_library
-from .fields import slugify
-from .index import EPOCH, Group
-from .models import Article
-from .render import table_of_contents
-from .urls import external_url
+from blog.content.fields import slugify
+from blog.content.index import EPOCH, Group
+from blog.content.models import Article
+from blog.markup.render import table_of_contents
+from blog.web import meta, previews
+from blog.web.cache import cached_page, current_index, set_freshness
+from blog.web.state import get_library
+from blog.web.urls import external_url
 
 bp = Blueprint("site", __name__)
 
@@ -213,7 +213,7 @@ def preview_article(slug: str) -> HTTPResponse:
     found = index.unpublished.get(slug) or index.by_slug.get(slug)
     secret = str(current_app.config.get("SECRET_KEY") or "")
     expires, given = request.args.get("expires", ""), request.args.get("signature", "")
-    if found is None or not preview.is_valid(secret, slug, expires, given, time.time()):
+    if found is None or not previews.is_valid(secret, slug, expires, given, time.time()):
         abort(404)
     url = external_url("site.article", slug=found.slug)
     page_meta = replace(

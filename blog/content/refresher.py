@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from .content import Library
-from .index import Index
+from blog.content.index import Index
+from blog.content.library import Library
 
 log = logging.getLogger(__name__)
 

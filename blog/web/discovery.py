@@ -11,14 +11,14 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, make_response, render_template
 from werkzeug.wrappers import Response as HTTPResponse
 
-from . import feeds
-from .caching import cached_page, current_index
-from .content import get_library
-from .index import EPOCH, Group
-from .models import Article
-from .render import feed_html
-from .urls import absolute, external_url
-from .views import find_group, newest_change
+from blog.content.index import EPOCH, Group
+from blog.content.models import Article
+from blog.markup.render import feed_html
+from blog.web import feeds
+from blog.web.cache import cached_page, current_index
+from blog.web.pages import find_group, newest_change
+from blog.web.state import get_library
+from blog.web.urls import absolute, external_url
 
 bp = Blueprint("discovery", __name__)
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response as HTTPResponse
 
-from . import meta
-from .caching import cached_page_varying, current_index
-from .content import Library
-from .search import SearchIndex
-from .views import newest_change, render_page
+from blog.content.library import Library
+from blog.search.engine import SearchIndex
+from blog.web import meta
+from blog.web.cache import cached_page_varying, current_index
+from blog.web.pages import newest_change, render_page
 
 bp = Blueprint("search", __name__)
 

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-from .render import (
+from blog.markup.render import (
     ALLOWED_TAGS,
     DROP_WITH_CONTENT,
     LINK_SCHEMES,

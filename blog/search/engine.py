@@ -18,9 +18,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .models import Article
-from .search_text import CLOSE, OPEN, clean, fts_query, marked_up, plain_text, query_words
-from .store import Store
+from blog.content.models import Article
+from blog.content.store import Store
+from blog.search.text import CLOSE, OPEN, clean, fts_query, marked_up, plain_text, query_words
 
 SNIPPET_TOKENS = 24
 # Column order of the table, and the bm25 weight of each: a headline or tag match outranks a

@@ -12,12 +12,12 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, dataclass
 
-from .content import Entry
-from .fields import slugify
-from .index import Index
-from .models import Article
-from .removals import removals
-from .store import Parts
+from blog.content.fields import slugify
+from blog.content.index import Index
+from blog.content.library import Entry
+from blog.content.models import Article
+from blog.content.store import Parts
+from blog.markup.removals import removals
 
 SEVERITIES = ("error", "warning", "info")
 

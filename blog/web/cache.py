@@ -27,8 +27,8 @@ from flask_caching.backends.simplecache import SimpleCache
 from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etags
 from werkzeug.wrappers import Response as HTTPResponse
 
-from .content import get_library
-from .index import Index
+from blog.content.index import Index
+from blog.web.state import get_library
 
 log = logging.getLogger(__name__)
 

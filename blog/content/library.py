@@ -23,18 +23,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
 from markupsafe import Markup
 
-from . import git
-from .files import FolderUnreadable, Stamp, inside, is_article_name, walk
-from .index import Index, build_index
-from .index_update import update_index
-from .models import Article, ArticleError, parse_article
-from .render import Renderer
-from .store import BATCH, Parsed, Parts, Store
-from .texts import Texts
-from .watch import Watch
+from blog.content import git
+from blog.content.files import FolderUnreadable, Stamp, inside, is_article_name, walk
+from blog.content.index import Index, build_index
+from blog.content.index_update import update_index
+from blog.content.models import Article, ArticleError, parse_article
+from blog.content.store import BATCH, Parsed, Parts, Store
+from blog.content.texts import Texts
+from blog.content.watch import Watch
+from blog.markup.render import Renderer
 
 log = logging.getLogger(__name__)
 
@@ -349,9 +348,3 @@ def _remembered(rel: str, entry: Entry) -> Parsed:
     if entry.error is None:
         return rel, entry.stamp, entry.source_hash, entry.article
     return rel, None, entry.article.source_hash, entry.article
-
-
-def get_library(app: Flask | None = None) -> Library:
-    """The app's content library (one per app, kept in ``app.extensions``)."""
-    library: Library = (app or current_app).extensions["blog.library"]
-    return library

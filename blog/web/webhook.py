@@ -14,8 +14,8 @@ import threading
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from . import git
-from .content import get_library
+from blog.content import git
+from blog.web.state import get_library
 
 bp = Blueprint("hooks", __name__)
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .models import Article, ArticleError, join_parts, parse_article
-from .render import Renderer
-from .store import Parts, Store
+from blog.content.models import Article, ArticleError, join_parts, parse_article
+from blog.content.store import Parts, Store
+from blog.markup.render import Renderer
 
 HTML_MEMO = 256  # rendered articles kept per process; the page cache keeps whole pages
 

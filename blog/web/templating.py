@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from .caching import current_index
-from .content import get_library
+from blog.web.cache import current_index
+from blog.web.state import get_library
 
 
 def local_date(moment: dt.datetime) -> str:

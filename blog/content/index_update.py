@@ -16,8 +16,8 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import TypeVar
 
-from .fields import slugify
-from .index import (
+from blog.content.fields import slugify
+from blog.content.index import (
     Group,
     Index,
     build_index,
@@ -27,7 +27,7 @@ from .index import (
     sort_groups,
     version_of,
 )
-from .models import Article, ArticleError
+from blog.content.models import Article, ArticleError
 
 MAX_CHANGES = 64  # past this, a full build is as quick
 _T = TypeVar("_T")

@@ -15,9 +15,9 @@ from typing import Any
 
 from flask import current_app
 
-from .index import Group
-from .models import Article
-from .urls import absolute, external_url
+from blog.content.index import Group
+from blog.content.models import Article
+from blog.web.urls import absolute, external_url
 
 FEED_TYPES = {
     "rss": "application/rss+xml",

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from .content import get_library
-from .index import Index
+from blog.content.index import Index
+from blog.web.state import get_library
 
 FIXED = [
     "/",

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-from .fields import slugify
-from .models import Article, ArticleError
+from blog.content.fields import slugify
+from blog.content.models import Article, ArticleError
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 RELATED_CANDIDATES = 200  # newest articles per shared tag or category that compete

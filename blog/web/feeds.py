@@ -19,8 +19,8 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
-from .index import EPOCH
-from .models import Article
+from blog.content.index import EPOCH
+from blog.content.models import Article
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from . import fields
-from .fields import slugify
-from .quirks import Problem, find_traps
+from blog.content import fields
+from blog.content.fields import slugify
+from blog.content.quirks import Problem, find_traps
 
 SECTION_KEYS = ("mk1", "mk2", "mk3", "mk4", "mk5")
 KNOWN_KEYS = frozenset(

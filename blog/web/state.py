@@ -1,0 +1,13 @@
+"""Where a view finds the app's parts: one accessor each, over ``app.extensions``."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from blog.content.library import Library
+
+
+def get_library(app: Flask | None = None) -> Library:
+    """The app's content library (one per app, kept in ``app.extensions``)."""
+    library: Library = (app or current_app).extensions["blog.library"]
+    return library
