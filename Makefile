@@ -28,6 +28,7 @@ node_modules/.installed: package.json package-lock.json
 test: $(VENV)/.installed-test node_modules/.installed  ## set up and run every test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test

@@ -19,13 +19,14 @@ from blog.content.library import Library
 from blog.content.models import site_timezone
 from blog.content.refresher import keep_fresh
 from blog.content.store import Store, default_folder
+from blog.markup.html import ArticleHtml
 from blog.markup.render import Renderer
 from blog.search.engine import SearchIndex
-from blog.web import security
+from blog.web import security, urls
 from blog.web.cache import PageCache
 from blog.web.fastlane import FastLane
 from blog.web.search import LiveSearch
-from blog.web.state import get_library
+from blog.web.state import get_html, get_library
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,10 +88,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         timezone=site_timezone(app.config["SITE_TIMEZONE"]),
         check_interval=float(app.config["CONTENT_CHECK_INTERVAL"]),
         max_bytes=int(app.config["MAX_ARTICLE_BYTES"]),
-        renderer=Renderer(app.config["EMBED_HOSTS"]),
+        article_path=urls.article_path,
         store=store,
     )
     app.extensions["blog.library"] = library
+    app.extensions["blog.html"] = html = ArticleHtml(
+        library.markdown, Renderer(app.config["EMBED_HOSTS"])
+    )
+    library.listeners.append(html.replaced)
     app.extensions["blog.page_cache"] = pages = PageCache(app)
     search = SearchIndex(store, text_of=library.markdown)
     app.extensions["blog.search"] = LiveSearch(search, library)
@@ -131,7 +136,7 @@ def prepare_worker(app: Flask) -> None:
     From then on a thread of the worker's own looks for changes (``refresher.py``)."""
     library = get_library(app)
     library.refresh()
-    keep_fresh(library)
+    keep_fresh(library, prerender=get_html(app).html)
     try:
         app.extensions["blog.search"].current()
     except sqlite3.Error as e:  # pages do not need search: the worker serves them regardless

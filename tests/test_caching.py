@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import blog.web.pages
+from blog.web.state import get_html
 from tests.conftest import FIXED_NOW, Content
 
 PAGES = [
@@ -105,10 +106,10 @@ def test_pages_are_rendered_once_per_content_version(
 def test_article_html_is_rendered_once_per_file_version(
     story: Content, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    library = app.extensions["blog.library"]
+    renderer = get_html(app).renderer
     calls: list[str] = []
-    real = library.renderer.html
-    monkeypatch.setattr(library.renderer, "html", lambda text: calls.append(text) or real(text))
+    real = renderer.html
+    monkeypatch.setattr(renderer, "html", lambda text: calls.append(text) or real(text))
     client = app.test_client()
     client.get("/news/story/")
     story.article("other.md", title="Another")  # new version of the site, same story file

@@ -14,9 +14,11 @@ from flask.testing import FlaskClient
 from markupsafe import Markup
 
 import blog.content.library
+import blog.content.reading
 import blog.content.watch
 from blog import get_library
 from blog.content.refresher import keep_fresh
+from blog.web.state import get_html
 from tests.conftest import FIXED_NOW, Content, article_text, set_clock
 from tests.html import elements, parse, text_of
 
@@ -172,9 +174,9 @@ def test_only_changed_files_are_parsed_again(
         content.article(f"a{n}.md", title=f"Story {n}")
     client = make_app().test_client()
     parsed: list[str] = []
-    real = blog.content.library.parse_article
+    real = blog.content.reading.parse_article
     monkeypatch.setattr(
-        blog.content.library,
+        blog.content.reading,
         "parse_article",
         lambda path, *a: parsed.append(path) or real(path, *a),
     )
@@ -280,16 +282,17 @@ def test_a_worker_refreshes_and_renders_an_edit_before_a_reader_asks(
     app = make_app(CONTENT_CHECK_INTERVAL=0.05)
     library = get_library(app)
     renders: list[str] = []
-    render = library.texts.renderer.html
+    renderer = get_html(app).renderer
+    render = renderer.html
 
     def counted(text: str) -> Markup:
         html = render(text)
         renders.append(text)
         return html
 
-    monkeypatch.setattr(library.texts.renderer, "html", counted)
+    monkeypatch.setattr(renderer, "html", counted)
     stop = threading.Event()
-    assert keep_fresh(library, stop) is not None
+    assert keep_fresh(library, stop, prerender=get_html(app).html) is not None
     try:
         content.article("2025-01-01-story.md", title="After", body="The new text.")
         deadline = time.monotonic() + 5

@@ -10,6 +10,7 @@ import pytest
 from blog.content.index import Index, build_index
 from blog.content.index_update import update_index
 from blog.content.models import Article, parse_article
+from blog.web.urls import article_path
 from tests.conftest import article_text
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -79,7 +80,7 @@ def test_updates_match_full_builds(
     rng = random.Random(seed)
     start = rules if quirky else {"alias_p": 0, "shared_p": 0}  # plain: no clash to begin with
     files = {f"a{n}.md": random_article(rng, f"a{n}.md", 0, **start) for n in range(60)}
-    index = build_index(files, NOW)
+    index = build_index(files, NOW, article_path=article_path)
     for step in range(1, 40):
         files = dict(files)
         changed = set(rng.sample(sorted(files), rng.randrange(1, 4)))
@@ -94,7 +95,8 @@ def test_updates_match_full_builds(
             files[new] = random_article(rng, new, step, **rules)
             changed.add(new)
         index = update_index(index, files, changed, NOW, {})
-        assert summary(index) == summary(build_index(files, NOW)), (seed, step)
+        rebuilt = build_index(files, NOW, article_path=article_path)
+        assert summary(index) == summary(rebuilt), (seed, step)
     if not quirky:
         assert full_builds == []  # with no clash or alias anywhere, every step is an update
 
@@ -105,7 +107,7 @@ def test_a_plain_edit_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> No
     rng = random.Random(99)
     files = {f"a{n}.md": random_article(rng, f"a{n}.md", 0) for n in range(30)}
     files = {p: a for p, a in files.items() if not a.aliases and a.slug != "shared-slug"}
-    index = build_index(files, NOW)
+    index = build_index(files, NOW, article_path=article_path)
     builds: list[int] = []
     monkeypatch.setattr(
         blog.content.index_update,
@@ -130,10 +132,10 @@ def test_an_edit_that_claims_another_slug_is_settled_by_a_full_build() -> None:
         dt.UTC,
     )
     files = {"a.md": make("a.md", "A"), "b.md": make("b.md", "B")}
-    index = build_index(files, NOW)
+    index = build_index(files, NOW, article_path=article_path)
     files = {**files, "b.md": make("b.md", "B2", "slug: a")}
     updated = update_index(index, files, {"b.md"}, NOW, {})
-    assert summary(updated) == summary(build_index(files, NOW))
+    assert summary(updated) == summary(build_index(files, NOW, article_path=article_path))
     assert sorted(updated.by_slug) == ["a", "a-2"]
 
 
@@ -154,7 +156,7 @@ def test_an_edit_away_from_aliases_and_clashes_takes_the_fast_path(
         "x2.md": make("x2.md", "X2", "slug: x"),
         "plain.md": make("plain.md", "Plain"),
     }
-    index = build_index(files, NOW)
+    index = build_index(files, NOW, article_path=article_path)
     assert index.redirects and index.conflicts
     builds: list[int] = []
     monkeypatch.setattr(
@@ -165,9 +167,9 @@ def test_an_edit_away_from_aliases_and_clashes_takes_the_fast_path(
     files = {**files, "plain.md": make("plain.md", "Plain, edited")}
     updated = update_index(index, files, {"plain.md"}, NOW, {})
     assert builds == []
-    assert summary(updated) == summary(build_index(files, NOW))
+    assert summary(updated) == summary(build_index(files, NOW, article_path=article_path))
     taking = {**files, "new.md": make("new.md", "New", "slug: x-2")}  # the clash loser's slug
     assert summary(update_index(updated, taking, {"new.md"}, NOW, {})) == summary(
-        build_index(taking, NOW)
+        build_index(taking, NOW, article_path=article_path)
     )
     assert builds == [1]

@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 
 import blog.content.library
+import blog.content.reading
 from blog import get_library
 from blog.content.store import Store
 from tests.conftest import Content, article_text
@@ -32,9 +33,9 @@ def stored_app(content: Content, make_app: Callable[..., Flask], tmp_path: Path)
 
 def spy_parsing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     parsed: list[str] = []
-    real = blog.content.library.parse_article
+    real = blog.content.reading.parse_article
     monkeypatch.setattr(
-        blog.content.library,
+        blog.content.reading,
         "parse_article",
         lambda path, *a: parsed.append(path) or real(path, *a),
     )

@@ -68,6 +68,9 @@ class Index:
     claims: Mapping[str, int] = field(default_factory=dict)
     digest: int = 0
     built_at: dt.datetime | None = None  # the "now" its publication states are for
+    # Where an article is served, from its slug: the web layer owns URL shapes and says so
+    # (aliases are old paths, and must never shadow a live article's).
+    article_path: Callable[[str], str] = field(default=lambda slug: slug, compare=False)
 
     def redirect_for(self, path: str) -> str | None:
         """The slug of the article an old path (an ``aliases:`` entry) now lives at."""
@@ -112,14 +115,17 @@ def build_index(
     files: Mapping[str, Article],
     now: dt.datetime,
     errors: Mapping[str, ArticleError] | None = None,
+    *,
+    article_path: Callable[[str], str],
 ) -> Index:
-    """Index the articles parsed from ``files`` (path → article) as readers see them at ``now``."""
-    articles, conflicts = _assign_slugs(files.values())
+    """Index the articles parsed from ``files`` (path → article) as readers see them at ``now``;
+    ``article_path`` is the site path of an article's slug (no trailing slash)."""
+    articles, conflicts = _assign_slugs(files.values(), article_path)
     published = sorted(
         (a for a in articles if a.is_published(now)), key=lambda a: (a.date, a.path), reverse=True
     )
     upcoming = [a.date for a in articles if not a.draft and a.date > now]
-    redirects = _redirects(published, conflicts)
+    redirects = _redirects(published, conflicts, article_path)
     digest = 0
     claims: dict[str, int] = defaultdict(int)
     for path, article in files.items():
@@ -137,11 +143,14 @@ def build_index(
         errors=MappingProxyType(dict(errors or {})),
         conflicts=tuple(conflicts),
         redirects=MappingProxyType(redirects),
-        alias_paths=frozenset(alias_path(alias) for a in published for alias in a.aliases),
+        alias_paths=frozenset(
+            alias_path(alias, article_path) for a in published for alias in a.aliases
+        ),
         files=files,
         claims=MappingProxyType(dict(claims)),
         digest=digest,
         built_at=now,
+        article_path=article_path,
     )
 
 
@@ -184,7 +193,9 @@ def sort_groups(groups: Mapping[str, Group]) -> Mapping[str, Group]:
     return MappingProxyType(dict(sorted(groups.items(), key=lambda kv: kv[1].name.lower())))
 
 
-def _assign_slugs(articles: Iterable[Article]) -> tuple[list[Article], list[Conflict]]:
+def _assign_slugs(
+    articles: Iterable[Article], article_path: Callable[[str], str]
+) -> tuple[list[Article], list[Conflict]]:
     """One URL per article: the oldest claimant keeps a slug, later ones get ``-2``, ``-3``…"""
     claims: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
@@ -208,29 +219,31 @@ def _assign_slugs(articles: Iterable[Article]) -> tuple[list[Article], list[Conf
                     other.path,
                     "slug",
                     f"'{slug}' is also claimed by {first.path}, which is older and keeps it; "
-                    f"this article is served at /news/{slug}-{n}/",
+                    f"this article is served at {article_path(f'{slug}-{n}')}/",
                 )
             )
     return result, clashes
 
 
-def alias_path(alias: str) -> str:
+def alias_path(alias: str, article_path: Callable[[str], str]) -> str:
     """Where an alias points from: an old path as written, an old URL's path, or a slug."""
     if "://" in alias:
         alias = urlsplit(alias).path
     if alias.startswith("/"):
         return alias.rstrip("/") or "/"
-    return f"/news/{slugify(alias)}"
+    return article_path(slugify(alias))
 
 
-def _redirects(published: list[Article], conflicts: list[Conflict]) -> dict[str, str]:
+def _redirects(
+    published: list[Article], conflicts: list[Conflict], article_path: Callable[[str], str]
+) -> dict[str, str]:
     """Old path → slug for every alias of a published article; live URLs always win."""
-    live = {f"/news/{a.slug}" for a in published}
+    live = {article_path(a.slug) for a in published}
     redirects: dict[str, str] = {}
     for article in reversed(published):  # oldest first: the first claim on a path wins
         for alias in article.aliases:
-            path = alias_path(alias)
-            if path in live and path != f"/news/{article.slug}":
+            path = alias_path(alias, article_path)
+            if path in live and path != article_path(article.slug):
                 conflicts.append(
                     Conflict(
                         article.path,
@@ -245,7 +258,7 @@ def _redirects(published: list[Article], conflicts: list[Conflict]) -> dict[str,
                         article.path,
                         "aliases",
                         f"'{alias}' already redirects to "
-                        f"/news/{redirects[path]}/; it keeps doing so",
+                        f"{article_path(redirects[path])}/; it keeps doing so",
                     )
                 )
             elif path not in live:

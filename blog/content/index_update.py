@@ -46,7 +46,7 @@ def update_index(
     100,000) and only the changed articles are taken out and put back, found by binary search.
     """
     if not _can_update(old, files, changed, now):
-        return build_index(files, now, errors=errors)
+        return build_index(files, now, errors=errors, article_path=old.article_path)
     before = [old.files[p] for p in changed if p in old.files]
     after = [files[p] for p in changed if p in files]
     published = [a for a in after if a.is_published(now)]
@@ -106,7 +106,7 @@ def _can_update(
         return False
     if any(c.path in changed for c in old.conflicts):
         return False
-    if {f"/news/{a.slug}" for a in (*olds, *news)} & old.alias_paths:
+    if {old.article_path(a.slug) for a in (*olds, *news)} & old.alias_paths:
         return False  # an alias may start or stop pointing at a live address
     if any(old.claims.get(a.slug, 0) != 1 for a in olds):
         return False  # was part of a clash: who keeps the slug may change

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from blog.content.index import Index
 from blog.content.library import Library
+from blog.content.models import Article
 
 log = logging.getLogger(__name__)
 
@@ -24,20 +26,30 @@ PRERENDER = 32  # changed articles rendered ahead per refresh (after a big pull:
 SETTLE = 0.05  # seconds between the first change event and the refresh
 
 
-def keep_fresh(library: Library, stop: threading.Event | None = None) -> threading.Thread | None:
-    """Start the thread for this process, until ``stop`` is set; None when every request
-    looks anyway."""
+def keep_fresh(
+    library: Library,
+    stop: threading.Event | None = None,
+    prerender: Callable[[Article], object] | None = None,
+) -> threading.Thread | None:
+    """Start the thread for this process, until ``stop`` is set, calling ``prerender`` (the
+    markup layer's HTML, say) for each changed article; None when every request looks
+    anyway."""
     if library.check_interval <= 0:
         return None
     library.refreshed_in_background = True
     thread = threading.Thread(
-        target=_run, args=(library, stop or threading.Event()), name="content-refresh", daemon=True
+        target=_run,
+        args=(library, stop or threading.Event(), prerender),
+        name="content-refresh",
+        daemon=True,
     )
     thread.start()
     return thread
 
 
-def _run(library: Library, stop: threading.Event) -> None:
+def _run(
+    library: Library, stop: threading.Event, prerender: Callable[[Article], object] | None
+) -> None:
     seen = library.current
     while not stop.is_set():
         # Woken by the kernel's first event for the folder (at the latest after an
@@ -49,15 +61,16 @@ def _run(library: Library, stop: threading.Event) -> None:
         try:
             index = library.refresh()
             if index is not seen:
-                _render_changed(library, seen, index)
+                if prerender is not None:
+                    _render_changed(prerender, seen, index)
                 seen = index
         except Exception:  # keep going: one bad pass must not end the refreshing
             log.exception("content: background refresh failed")
 
 
-def _render_changed(library: Library, before: Index, after: Index) -> None:
-    """Render the HTML of the article versions ``after`` has and ``before`` had not."""
+def _render_changed(prerender: Callable[[Article], object], before: Index, after: Index) -> None:
+    """Prerender the article versions ``after`` has and ``before`` had not."""
     changed = [a for path, a in after.files.items() if before.files.get(path) is not a]
     changed.sort(key=lambda article: article.date, reverse=True)
     for article in changed[:PRERENDER]:
-        library.html(article)
+        prerender(article)

@@ -1,4 +1,4 @@
-"""Article text for pages: Markdown from the store by content hash, HTML rendered and memoized.
+"""Article text for pages: Markdown from the store by content hash (HTML: ``markup/html.py``).
 
 Articles in memory carry no text (``Article.without_text``); a page asks here. The store can
 lack a version (pruned by another process, or its file deleted and recreated): then the file
@@ -10,55 +10,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sqlite3
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from markupsafe import Markup
-
 from blog.content.models import Article, ArticleError, join_parts, parse_article
 from blog.content.store import Parts, Store
-from blog.markup.render import Renderer
-
-HTML_MEMO = 256  # rendered articles kept per process; the page cache keeps whole pages
 
 
 class Texts:
-    """Where the library's pages get an article's Markdown and sanitized HTML."""
+    """Where pages get an article's Markdown."""
 
     def __init__(
         self,
         store: Store,
-        renderer: Renderer,
         root: Path,
         timezone: dt.tzinfo,
         report: Callable[[str, str], None],
     ) -> None:
         self.store = store
-        self.renderer = renderer
         self.root = root
         self.timezone = timezone
         self._report = report
-        self._html: OrderedDict[str, Markup] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def html(self, article: Article) -> Markup:
-        """The article's sanitized HTML, rendered once per version while it is in use."""
-        key = article.source_hash
-        html = self._html.get(key)
-        if html is None:
-            html = self.renderer.html(self.markdown(article))
-            with self._lock:
-                self._html[key] = html
-                if len(self._html) > HTML_MEMO:
-                    self._html.popitem(last=False)
-        return html
-
-    def forget(self, source_hash: str) -> None:
-        """A version no longer served: its HTML need not be kept."""
-        with self._lock:
-            self._html.pop(source_hash, None)
 
     def markdown(self, article: Article) -> str:
         """The article's full Markdown source."""

@@ -106,3 +106,34 @@ class Watch:
             self._inotify.close()
         self._inotify = None
         self._dirs = {}
+
+
+class ProcessWatch:
+    """A ``Watch`` for whichever process asks: a gunicorn worker forked from the master
+    cannot read the master's inotify descriptor usefully, so each process starts its own,
+    and a watch that lost the kernel's events is started again."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._watch: Watch | None = None
+
+    def changes(self) -> set[str] | None:
+        """Paths changed since this process last asked; None when unknown (a new process,
+        a new watch, or no kernel events): the caller scans the whole folder."""
+        watch = self._watch
+        if watch is not None and watch.pid == os.getpid() and watch.active:
+            return watch.changes()
+        if watch is not None and watch.pid == os.getpid():
+            watch.close()
+        # Watch first, then scan: no change can fall between the two.
+        self._watch = Watch(self.root)
+        return None
+
+    def wait(self, timeout: float) -> None:
+        """Return once this process's watch has news, or after ``timeout`` seconds (at once
+        the kernel's events; when changes are found by scanning, the timeout)."""
+        watch = self._watch
+        if watch is None or watch.pid != os.getpid():
+            time.sleep(timeout)
+        else:
+            watch.wait(timeout)

@@ -90,15 +90,7 @@ def _libraries_for(paths: Sequence[Path]) -> list[tuple[Library, set[str] | None
 
 
 def _library_at(root: Path) -> Library:
-    model = get_library()
-    library = Library(
-        root,
-        timezone=model.timezone,
-        check_interval=model.check_interval,
-        max_bytes=model.max_bytes,
-        renderer=model.renderer,
-        clock=model.clock,
-    )
+    library = get_library().elsewhere(root)
     library.load()
     return library
 

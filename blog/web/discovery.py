@@ -17,7 +17,7 @@ from blog.markup.render import feed_html
 from blog.web import feeds
 from blog.web.cache import cached_page, current_index
 from blog.web.pages import find_group, newest_change
-from blog.web.state import get_library
+from blog.web.state import get_html, get_library
 from blog.web.urls import absolute, external_url
 
 bp = Blueprint("discovery", __name__)
@@ -64,7 +64,7 @@ def _item(article: Article) -> feeds.FeedItem:
     return feeds.FeedItem(
         article=article,
         url=url,
-        content_html=str(feed_html(get_library().html(article), url)),
+        content_html=str(feed_html(get_html().html(article), url)),
         category=category.name if category else None,
         image=_image(article),
     )

@@ -27,7 +27,7 @@ from blog.content.models import Article
 from blog.markup.render import table_of_contents
 from blog.web import meta, previews
 from blog.web.cache import cached_page, current_index, set_freshness
-from blog.web.state import get_library
+from blog.web.state import get_html
 from blog.web.urls import external_url
 
 bp = Blueprint("site", __name__)
@@ -176,7 +176,7 @@ def _is_long(article: Article, contents: list[tuple[str, str]]) -> bool:
 def _article_page(found: Article, page_meta: meta.PageMeta) -> HTTPResponse:
     index = current_index()
     older, newer = index.neighbours(found)
-    html = get_library().html(found)
+    html = get_html().html(found)
     contents = table_of_contents(html)
     return render_page(
         "article.html",

@@ -5,9 +5,16 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from blog.content.library import Library
+from blog.markup.html import ArticleHtml
 
 
 def get_library(app: Flask | None = None) -> Library:
     """The app's content library (one per app, kept in ``app.extensions``)."""
     library: Library = (app or current_app).extensions["blog.library"]
     return library
+
+
+def get_html(app: Flask | None = None) -> ArticleHtml:
+    """The app's memo of articles' sanitized HTML."""
+    html: ArticleHtml = (app or current_app).extensions["blog.html"]
+    return html

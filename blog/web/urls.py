@@ -12,6 +12,12 @@ from typing import Any
 from flask import current_app, request, url_for
 
 
+def article_path(slug: str) -> str:
+    """The site path of an article (without its trailing slash): the content layer's index
+    is given this, to tell an alias from a live article's address."""
+    return f"/news/{slug}"
+
+
 def site_root() -> str:
     """The site's public origin with a trailing slash: ``https://news.example/``.
 
