@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from blog import create_app, get_library
+from blog.settings import Settings, SettingsError, documentation_table, load
+from blog.web.state import get_settings
 from tests.conftest import Content
 
 
@@ -19,10 +21,11 @@ def test_environment_overrides_defaults(content: Content, monkeypatch: pytest.Mo
     monkeypatch.setenv("FLASK_PER_PAGE", "7")
     monkeypatch.setenv("FLASK_EMBED_HOSTS", "video.example, player.example")
     app = create_app()
-    assert app.config["CONTENT_CHECK_INTERVAL"] == 2.5
-    assert app.config["PER_PAGE"] == 7
-    assert app.config["CACHE_TYPE"] == "NullCache"
-    assert app.config["EMBED_HOSTS"] == ["video.example", "player.example"]
+    settings = get_settings(app)
+    assert settings.CONTENT_CHECK_INTERVAL == 2.5
+    assert settings.PER_PAGE == 7
+    assert app.config["CACHE_TYPE"] == "NullCache"  # flask-caching reads it there
+    assert settings.EMBED_HOSTS == ("video.example", "player.example")
     library = get_library(app)
     assert library.root == Path(content.root)
     assert str(library.timezone) == "Europe/Madrid"
@@ -40,7 +43,7 @@ def test_test_config_wins_over_environment(
 ) -> None:
     monkeypatch.setenv("FLASK_PER_PAGE", "7")
     app = create_app({"CONTENT_DIR": str(content.root), "PER_PAGE": 3})
-    assert app.config["PER_PAGE"] == 3
+    assert get_settings(app).PER_PAGE == 3
 
 
 def test_deploy_id_defaults_to_a_code_fingerprint(content: Content) -> None:
@@ -51,3 +54,71 @@ def test_deploy_id_defaults_to_a_code_fingerprint(content: Content) -> None:
         create_app({"CONTENT_DIR": str(content.root), "DEPLOY_ID": "v2"}).config["DEPLOY_ID"]
         == "v2"
     )
+
+
+@pytest.mark.parametrize(
+    ("variable", "named"),
+    [
+        ("FLASK_PER_PAGES", "did you mean FLASK_PER_PAGE?"),
+        ("FLASK_SITE_TIMEZOME", "did you mean FLASK_SITE_TIMEZONE?"),
+        ("FLASK_CACHE_REDIS", "did you mean FLASK_CACHE_REDIS_URL?"),
+        ("FLASK_NOTHING_LIKE_IT", "FLASK_NOTHING_LIKE_IT: no such setting"),
+    ],
+)
+def test_an_unknown_flask_variable_stops_the_start_naming_the_nearest(
+    content: Content, monkeypatch: pytest.MonkeyPatch, variable: str, named: str
+) -> None:
+    monkeypatch.setenv(variable, "7")
+    with pytest.raises(SettingsError, match=named.replace("?", r"\?")):
+        create_app({"CONTENT_DIR": str(content.root)})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FLASK_PER_PAGE", "twenty", "FLASK_PER_PAGE='twenty': not int"),
+        ("FLASK_PER_PAGE", "2.5", "FLASK_PER_PAGE=2.5: not int"),
+        ("FLASK_CONTENT_CHECK_INTERVAL", "soon", "not float"),
+        ("FLASK_PROXY_SENDS_SECURITY_HEADERS", "maybe", "not a yes/no value"),
+        ("FLASK_EMBED_HOSTS", '["a.example", 3]', "not a list of names"),
+        ("FLASK_PER_PAGE", "0", "PER_PAGE=0: must be at least 1"),
+        ("FLASK_SITE_TIMEZONE", "Mars/Olympus", "no such time zone"),
+    ],
+)
+def test_a_value_of_the_wrong_type_stops_the_start(
+    content: Content, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=message.replace("[", r"\[")):
+        create_app({"CONTENT_DIR": str(content.root)})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("no", False), ("off", False), ("0", False), ("yes", True), ("True", True), ("1", True)],
+)
+def test_yes_no_words_are_read_as_booleans(text: str, expected: bool) -> None:
+    settings, _ = load({"FLASK_PROXY_SENDS_SECURITY_HEADERS": text})
+    assert settings.PROXY_SENDS_SECURITY_HEADERS is expected
+
+
+def test_flask_own_variables_are_not_mistaken_for_settings() -> None:
+    settings, flask_own = load({"FLASK_APP": "app", "FLASK_DEBUG": "1", "FLASK_TESTING": "true"})
+    assert settings == Settings()
+    assert flask_own == {"DEBUG": 1, "TESTING": True}  # as Flask reads them; APP is not config
+
+
+def test_a_test_override_that_names_no_setting_is_refused() -> None:
+    with pytest.raises(SettingsError, match="did you mean PER_PAGE"):
+        load({}, {"PERPAGE": 3})
+
+
+def test_settings_are_typed_where_they_are_read() -> None:
+    settings, _ = load({"FLASK_PER_PAGE": "7", "FLASK_CATEGORIES": '["News", "Sport"]'})
+    assert settings.PER_PAGE == 7 and isinstance(settings.PER_PAGE, int)
+    assert settings.CATEGORIES == ("News", "Sport")
+
+
+def test_the_settings_documentation_is_the_declaration() -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "settings.md").read_text()
+    assert page.endswith(documentation_table())

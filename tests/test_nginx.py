@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 
 from bench.nginx import deploy_server_block, nginx
-from blog import DEFAULTS
+from blog.settings import Settings, as_config
 from blog.web.previews import signature
 from blog.web.security import PROXY_SENT, security_headers
 from tests.conftest import Content, article_text
@@ -166,7 +166,7 @@ def header_lists(url: str, **headers: str) -> tuple[int, list[tuple[str, str]]]:
 
 
 def the_apps_security_headers() -> list[tuple[str, str]]:
-    return security_headers({**DEFAULTS, **APP_SETTINGS})
+    return security_headers({**as_config(Settings()), **APP_SETTINGS})
 
 
 def assert_sent_once_each(url: str, **headers: str) -> int:

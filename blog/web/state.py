@@ -6,6 +6,7 @@ from flask import Flask, current_app
 
 from blog.content.library import Library
 from blog.markup.html import ArticleHtml
+from blog.settings import Settings
 
 
 def get_library(app: Flask | None = None) -> Library:
@@ -18,3 +19,9 @@ def get_html(app: Flask | None = None) -> ArticleHtml:
     """The app's memo of articles' sanitized HTML."""
     html: ArticleHtml = (app or current_app).extensions["blog.html"]
     return html
+
+
+def get_settings(app: Flask | None = None) -> Settings:
+    """The app's typed settings, read and checked once at start (``blog/settings.py``)."""
+    settings: Settings = (app or current_app).extensions["blog.settings"]
+    return settings

@@ -1,0 +1,252 @@
+"""Every setting once: its name, type, default and meaning, read and checked once at start.
+
+The declaration is the ``Settings`` dataclass below: a field's annotation is its type, its
+default is the default, and its ``help`` the one line the documentation shows
+(docs/settings.md is tested against it). ``load`` reads the defaults, then ``FLASK_*``
+environment variables, then a test's overrides, into one frozen, typed object the code
+reads (``settings.PER_PAGE`` is an ``int``; nothing casts where a value is used). A
+``FLASK_`` variable that names no setting, or a value of the wrong type, stops the start
+with a message that names it and the nearest valid name, instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import Field, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+
+PREFIX = "FLASK_"
+
+#: Variables Flask's own command line reads (``FLASK_APP``, ``FLASK_RUN_PORT``…), not settings.
+FLASK_CLI = frozenset(
+    {"APP", "DEBUG", "ENV", "SKIP_DOTENV"}
+    | {
+        f"RUN_{name}"
+        for name in (
+            "HOST",
+            "PORT",
+            "CERT",
+            "KEY",
+            "RELOAD",
+            "DEBUGGER",
+            "WITH_THREADS",
+            "EXTRA_FILES",
+            "EXCLUDE_PATTERNS",
+        )
+    }
+)
+
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+class SettingsError(ValueError):
+    """A setting the site cannot start with: unknown, or of the wrong type."""
+
+
+def setting(default: Any, help: str) -> Any:
+    """A field of ``Settings``: its default and its one-line meaning."""
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The site's settings, typed."""
+
+    SITE_NAME: str = setting("The Harbour Courier", "The site's name: titles, feeds, cards.")
+    SITE_DESCRIPTION: str = setting(
+        "News from the harbour towns and the wider world.",
+        "One sentence about the site: the home page's description and the feeds'.",
+    )
+    SITE_LANGUAGE: str = setting("en", "The articles' language (BCP 47), for pages and feeds.")
+    SITE_URL: str = setting(
+        "",
+        "The public origin (https://news.example): absolute links, feeds, sitemaps; "
+        "empty: taken from each request.",
+    )
+    SITE_LOGO: str = setting(
+        "/static/images/logo.png", "The logo's path or URL (feeds, JSON-LD publisher)."
+    )
+    SITE_TIMEZONE: str = setting("UTC", "The time zone of dates written without one.")
+    PROXY_FIX: int = setting(
+        0, "How many proxies in front to trust for X-Forwarded-* headers (0: none)."
+    )
+    PROXY_SENDS_SECURITY_HEADERS: bool = setting(
+        False, "The proxy in front adds the security headers, so the app leaves them out."
+    )
+    CONTENT_DIR: str = setting("", "The folder of article files (default: content/ here).")
+    CONTENT_CHECK_INTERVAL: float = setting(
+        1.0, "Seconds between looks for changed files (0: on every request)."
+    )
+    MAX_ARTICLE_BYTES: int = setting(
+        2 * 1024 * 1024, "A larger article file is refused (and its last good version kept)."
+    )
+    STORE_DIR: str = setting(
+        "",
+        "The on-disk store (parsed articles, their text, the search index); empty: a "
+        "per-user cache folder; off: a temporary one.",
+    )
+    PER_PAGE: int = setting(20, "Articles per listing page and search results page.")
+    FEED_ITEMS: int = setting(50, "Articles in each feed.")
+    FEED_TTL: int = setting(15, "Minutes a feed reader may wait before polling again (RSS ttl).")
+    SITEMAP_MAX_URLS: int = setting(50_000, "URLs per sitemap file before it is split.")
+    EMBED_HOSTS: tuple[str, ...] = setting(
+        ("www.youtube.com", "www.youtube-nocookie.com", "player.vimeo.com"),
+        "Hosts whose video embeds (iframes) articles may carry (comma-separated or a JSON list).",
+    )
+    HTTP_MAX_AGE: int = setting(
+        60, "Seconds browsers and caches may keep a page (never past the next publication)."
+    )
+    CACHE_TYPE: str = setting(
+        "SimpleCache", "The response cache's backend: SimpleCache, RedisCache, NullCache."
+    )
+    CACHE_DEFAULT_TIMEOUT: int = setting(300, "Seconds a page stays in the response cache.")
+    CACHE_THRESHOLD: int = setting(2000, "Pages the in-process cache holds at most.")
+    CACHE_KEY_PREFIX: str = setting("courier:", "Prefix of the response cache's keys.")
+    CACHE_REDIS_URL: str = setting(
+        "redis://127.0.0.1:6379/0", "The Redis server of RedisCache, shared by every host."
+    )
+    DEPLOY_ID: str = setting(
+        "", "Part of every cache key; empty: a fingerprint of the code, templates and static."
+    )
+    SECRET_KEY: str = setting("", "Signs preview links; empty: no preview links.")
+    PREVIEW_HOURS: float = setting(72.0, "Hours a preview link stays valid.")
+    WEBHOOK_SECRET: str = setting(
+        "", "The forge's webhook secret; empty: the /-/pull webhook is off."
+    )
+    CATEGORIES: tuple[str, ...] = setting(
+        (), "The categories editors may use (the check warns of others); empty: any."
+    )
+    LOG_LEVEL: str = setting("INFO", "The log level of the site's own messages.")
+
+
+def declared() -> Iterator[tuple[Field[Any], type | Any]]:
+    """Each setting's field and its type, in declaration order."""
+    hints = get_type_hints(Settings)
+    for f in fields(Settings):
+        yield f, hints[f.name]
+
+
+def load(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> tuple[Settings, dict[str, Any]]:
+    """The settings from defaults, ``FLASK_*`` variables and ``overrides``, checked; and the
+    Flask configuration keys given the same ways that are Flask's own (``TESTING``…)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    flask_own: dict[str, Any] = {}
+    known = {f.name: kind for f, kind in declared()}
+    for key in sorted(k for k in environ if k.startswith(PREFIX)):
+        name = key.removeprefix(PREFIX)
+        if name in known:
+            values[name] = _parse(key, environ[key], known[name])
+        elif name in Flask.default_config:
+            flask_own[name] = _json_or_text(environ[key])
+        elif name not in FLASK_CLI:
+            raise SettingsError(_unknown(key, [PREFIX + n for n in known]))
+    for name, value in (overrides or {}).items():
+        if name in known:
+            values[name] = _coerce(name, value, known[name])
+        elif name in Flask.default_config:
+            flask_own[name] = value
+        else:
+            raise SettingsError(_unknown(name, list(known)))
+    settings = replace(Settings(), **values)
+    _check(settings)
+    return settings, flask_own
+
+
+def _unknown(name: str, valid: list[str]) -> str:
+    near = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]}?" if near else ""
+    return f"{name}: no such setting{hint} (the settings: docs/settings.md)"
+
+
+def _parse(key: str, text: str, kind: Any) -> Any:
+    """A value from an environment variable's text, as ``kind``."""
+    if kind is bool:
+        word = text.strip().lower()
+        if word in TRUE or word in FALSE:
+            return word in TRUE
+        raise SettingsError(f"{key}={text!r}: not a yes/no value (true, false, 1, 0, yes, no)")
+    if kind == tuple[str, ...]:
+        if text.strip().startswith("["):
+            return _typed(key, _json_or_text(text), kind)
+        return tuple(item.strip() for item in text.split(",") if item.strip())
+    if kind is str:
+        return text
+    return _typed(key, _json_or_text(text), kind)
+
+
+def _coerce(name: str, value: Any, kind: Any) -> Any:
+    """``value`` as ``kind``, or a ``SettingsError`` naming the setting."""
+    if isinstance(value, str) and kind is not str:
+        return _parse(name, value, kind)
+    return _typed(name, value, kind)
+
+
+def _typed(name: str, value: Any, kind: Any) -> Any:
+    """``value``, already decoded, as ``kind``."""
+    if kind == tuple[str, ...] and isinstance(value, list | tuple):
+        if all(isinstance(item, str) for item in value):
+            return tuple(value)
+    elif kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    elif kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    elif kind is bool and isinstance(value, bool):
+        return value
+    elif kind is str and isinstance(value, str):
+        return value
+    if kind is str and isinstance(value, Path):
+        return str(value)
+    if kind is bool and isinstance(value, int):
+        return bool(value)
+    wanted = "a list of names" if kind == tuple[str, ...] else getattr(kind, "__name__", kind)
+    raise SettingsError(f"{name}={value!r}: not {wanted}")
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _check(settings: Settings) -> None:
+    """What a type cannot say: values that must be positive, names that must exist."""
+    for name in ("PER_PAGE", "FEED_ITEMS", "SITEMAP_MAX_URLS", "MAX_ARTICLE_BYTES"):
+        if getattr(settings, name) < 1:
+            raise SettingsError(f"{name}={getattr(settings, name)}: must be at least 1")
+    for name in ("CONTENT_CHECK_INTERVAL", "HTTP_MAX_AGE", "PROXY_FIX", "PREVIEW_HOURS"):
+        if getattr(settings, name) < 0:
+            raise SettingsError(f"{name}={getattr(settings, name)}: must not be negative")
+    if settings.LOG_LEVEL.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise SettingsError(f"LOG_LEVEL={settings.LOG_LEVEL!r}: DEBUG, INFO, WARNING or ERROR")
+    try:
+        ZoneInfo(settings.SITE_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise SettingsError(f"SITE_TIMEZONE={settings.SITE_TIMEZONE!r}: no such time zone") from e
+
+
+def documentation_table() -> str:
+    """The Markdown table of every setting, as docs/settings.md shows it."""
+    rows = ["| Setting | Type | Default | Meaning |", "|---|---|---|---|"]
+    for f, kind in declared():
+        shown = ", ".join(f.default) if isinstance(f.default, tuple) else str(f.default)
+        type_name = "list" if kind == tuple[str, ...] else kind.__name__
+        default = f"`{shown}`" if shown else "(empty)"
+        rows.append(f"| `{f.name}` | {type_name} | {default} | {f.metadata['help']} |")
+    return "\n".join(rows) + "\n"
+
+
+def as_config(settings: Settings) -> dict[str, Any]:
+    """The settings as Flask configuration keys (flask-caching and Flask read theirs there)."""
+    return {f.name: getattr(settings, f.name) for f in fields(settings)}

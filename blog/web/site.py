@@ -1,0 +1,103 @@
+"""The site's parts, assembled for one app: the content library, the HTML memo, search, the
+response cache, and the WSGI middleware in front of Flask (the fast lane, the host check,
+``ProxyFix``). ``create_app`` calls ``assemble``; nothing else builds these."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from blog.content.library import Library
+from blog.content.models import site_timezone
+from blog.content.refresher import keep_fresh
+from blog.content.store import Store, default_folder
+from blog.markup.html import ArticleHtml
+from blog.markup.render import Renderer
+from blog.search.engine import SearchIndex
+from blog.settings import Settings
+from blog.web import security, urls
+from blog.web.cache import PageCache
+from blog.web.fastlane import FastLane
+from blog.web.search import LiveSearch
+from blog.web.state import get_html, get_library
+
+log = logging.getLogger(__name__)
+
+
+def assemble(app: Flask, settings: Settings) -> None:
+    """Build the app's parts from its settings, read the content, wrap the WSGI app."""
+    store = _store(settings)
+    library = Library(
+        Path(settings.CONTENT_DIR),
+        timezone=site_timezone(settings.SITE_TIMEZONE),
+        check_interval=settings.CONTENT_CHECK_INTERVAL,
+        max_bytes=settings.MAX_ARTICLE_BYTES,
+        article_path=urls.article_path,
+        store=store,
+    )
+    app.extensions["blog.library"] = library
+    app.extensions["blog.html"] = html = ArticleHtml(
+        library.markdown, Renderer(settings.EMBED_HOSTS)
+    )
+    library.listeners.append(html.replaced)
+    app.extensions["blog.page_cache"] = pages = PageCache(app)
+    search = SearchIndex(store, text_of=library.markdown)
+    app.extensions["blog.search"] = LiveSearch(search, library)
+    library.load()
+    search.prune()
+    store.close()  # the master's connection must not cross gunicorn's fork
+    headers = security.init_app(app)
+    app.wsgi_app = FastLane(  # type: ignore[method-assign]
+        app.wsgi_app, library, pages, app.config, headers
+    )
+    app.wsgi_app = security.HostCheck(app.wsgi_app, headers)  # type: ignore[method-assign]
+    if hops := settings.PROXY_FIX:  # outermost: the fast lane needs the real host too
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
+
+
+def prepare_worker(app: Flask) -> None:
+    """A new gunicorn worker's work before its first request (gunicorn.conf.py calls it):
+    start watching the content folder, with the scan that catches edits since the master
+    loaded, and bring the search index up to date. Requests would otherwise pay for both.
+    From then on a thread of the worker's own looks for changes (``refresher.py``)."""
+    library = get_library(app)
+    library.refresh()
+    keep_fresh(library, prerender=get_html(app).html)
+    try:
+        app.extensions["blog.search"].current()
+    except sqlite3.Error as e:  # pages do not need search: the worker serves them regardless
+        log.error("search index unavailable: %s", e)
+
+
+def _store(settings: Settings) -> Store:
+    """The on-disk store in ``STORE_DIR`` (or its default); with "off", or when that folder
+    cannot be used, a temporary one that nothing outlives."""
+    folder = settings.STORE_DIR
+    if folder != "off":
+        store = Store.in_folder(
+            Path(folder) if folder else default_folder(),
+            Path(settings.CONTENT_DIR),
+            settings.SITE_TIMEZONE,
+        )
+        if store is not None:
+            return store
+    return Store.temporary()
+
+
+def code_fingerprint(folders: list[Path]) -> str:
+    """A deploy id that changes with the code, templates and static files, equal on every
+    host with the same files."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(f"{folder.name}/{path.relative_to(folder)}".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
