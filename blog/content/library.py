@@ -20,6 +20,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from blog.content import git
@@ -47,6 +48,20 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@dataclass
+class Schedule:
+    """When requests look for changes themselves: once an interval, or once every two when
+    a thread of the process does it (``refresher.py``) and they only cover for it."""
+
+    interval: float
+    checked_at: float = -float("inf")
+    background: bool = False
+
+    def due(self) -> bool:
+        interval = self.interval * (2 if self.background else 1)
+        return time.monotonic() - self.checked_at >= interval
+
+
 class Library:
     """Articles from one content folder, with a fresh immutable index for every change."""
 
@@ -62,36 +77,39 @@ class Library:
         store: Store | None = None,
     ) -> None:
         self.root = root
-        self.check_interval = check_interval
         self.clock = clock
-        self.store = store or Store.temporary()
+        self.schedule = Schedule(check_interval)
         self.reports = Reports()
         self.reader = FileReader(root, timezone, max_bytes)
-        self.writes = StoreWrites(self.store, self.reports.report)
+        store = store or Store.temporary()
+        self.writes = StoreWrites(store, self.reports.report)
         # The clock through self: tests set it after the library is made.
         self.catalog = Catalog(lambda: self.clock(), article_path)
-        self.texts = Texts(self.store, root, timezone, self.reports.report)
+        self.texts = Texts(store, root, timezone, self.reports.report)
         self.listeners: list[Listener] = []
         self._watch = ProcessWatch(root)
         self._entries: dict[str, Entry] = {}
         self._lock = threading.Lock()
-        self._checked_at = -float("inf")
-        # Set by refresher.py when a thread of its own refreshes (on each change, at least
-        # once an interval): requests leave the work to it unless it is an interval behind.
-        self.refreshed_in_background = False
 
     def index(self) -> Index:
         """The current index; refreshed first if the check interval has passed."""
-        current = self.catalog.index
-        interval = self.check_interval * (2 if self.refreshed_in_background else 1)
-        due = time.monotonic() - self._checked_at >= interval
-        if due or self._publication_due(current):
+        if self.schedule.due() or self._publication_due(self.catalog.index):
             if self._lock.acquire(blocking=False):
                 try:
                     self._refresh()
                 finally:
                     self._lock.release()
         return self.catalog.index
+
+    @property
+    def store(self) -> Store:
+        """The on-disk store the library reads from and writes to."""
+        return self.writes.store
+
+    @property
+    def check_interval(self) -> float:
+        """Seconds between looks for changed files (0: on every request)."""
+        return self.schedule.interval
 
     @property
     def timezone(self) -> dt.tzinfo:
@@ -159,7 +177,7 @@ class Library:
         paths = self._watch.changes()
         changed = self._scan() if paths is None else self._update(paths)
         self.writes.flush()
-        self._checked_at = time.monotonic()
+        self.schedule.checked_at = time.monotonic()
         if changed or self._publication_due(self.catalog.index):
             self._rebuild()
 

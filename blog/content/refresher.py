@@ -36,7 +36,7 @@ def keep_fresh(
     anyway."""
     if library.check_interval <= 0:
         return None
-    library.refreshed_in_background = True
+    library.schedule.background = True  # requests only cover for the thread now
     thread = threading.Thread(
         target=_run,
         args=(library, stop or threading.Event(), prerender),
