@@ -13,9 +13,9 @@ def _tune_malloc() -> None:
     """glibc's allocator defaults suit short programs, not a threaded server: each of a
     worker's threads gets a heap of its own, and big buffers freed after a request (a feed,
     a search's posting lists) stay mapped. Two heaps, and big buffers handed back to the
-    system when freed: at 100,000 articles a worker held 322 MB after the benchmark's mix of
-    pages, now 275 MB. Set here, in the master, so every forked worker has it; a no-op on
-    other C libraries."""
+    system when freed, so a worker's memory follows what it holds rather than its busiest
+    moment (the figures: bench/results/). Set here, in the master, so every forked worker has
+    it; a no-op on other C libraries."""
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(-8, 2)  # M_ARENA_MAX
@@ -32,21 +32,18 @@ def _switched_on(name: str) -> bool:
 _tune_malloc()
 # How long a thread may keep the GIL while another waits for it (Python's default: 5 ms). A
 # worker's threads mostly wait on sockets, and each must take the GIL back after every send;
-# with 5 ms turns those waits pile up in the slowest requests. At 1 ms, paired rounds (wrk
-# -c64, 1,000 articles, 6-7 rounds) gave p99s of 28-44 ms against 32-51 ms, the same req/s.
+# with 5 ms turns those waits pile up in the slowest requests. 1 ms lowers the tail latency
+# at the same throughput (measured with bench/compare.py; figures in bench/results/).
 sys.setswitchinterval(float(os.environ.get("GUNICORN_SWITCH_INTERVAL", "0.001")))
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Chosen by measurement on 2 cores (cached home and article pages, 10k articles, wrk -c64,
-# median of 4 runs): 2 workers x 4 threads 3,471 req/s; 4 x 1: 3,179; 3 x 2: 3,120;
-# 2 x 1: 2,419. Threads hide the socket waits; more processes than cores only add switching.
+# A worker per core, threads within each: threads hide the socket waits, and more processes
+# than cores only add switching (chosen by measurement on 2 cores with bench/compare.py).
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # A listening socket per worker (SO_REUSEPORT), so the kernel spreads connections evenly.
-# On one shared socket whichever worker woke first took them: under wrk -c64 the two workers
-# held 52/12, 59/5 and 63/1 keep-alive connections, one core idle while the other queued.
-# Per worker, 35/29; in paired rounds at 1,000 articles, p99 fell from 42.0 to 28.8 ms
-# (home) and 51.6 to 39.2 ms (feed), with 3-14% more requests/s.
+# On one shared socket whichever worker woke first took most keep-alive connections, one
+# core idle while the other queued; tests/test_server.py checks the spread.
 reuse_port = _switched_on("GUNICORN_REUSE_PORT")
 # Load the content once in the master; workers start with it (copy-on-write) and each
 # begins watching the folder itself, so a fork never misses an edit.

@@ -1,8 +1,8 @@
 """Looking for content changes in the background, so that no reader waits for them.
 
 Left to itself, the library refreshes when a request finds the check interval passed
-(``content.py``): that request then pays for the new index and for the edited article's
-HTML, 50 to 90 ms at 100,000 articles. A gunicorn worker runs this thread instead
+(``library.py``): that request then pays for the new index and for the edited article's
+HTML, a cost that grows with the archive. A gunicorn worker runs this thread instead
 (``prepare_worker``). It wakes on the kernel's first event for the folder (or after an
 interval, when changes are found by scanning), refreshes, and renders the HTML of the
 versions that changed: the edit shows at once, and its first reader gets a page built from

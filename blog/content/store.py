@@ -6,7 +6,7 @@
   version stays readable after its file breaks or changes: readers keep the last good one.
 - **Parsed articles.** Each file's stamp (mtime, size, inode), content hash and parsed article,
   kept up to date as files change, so a restart reads only the files that changed since.
-- **The search index** keeps its tables in the same file (``search.py``).
+- **The search index** keeps its tables in the same file (``blog/search/engine.py``).
 
 The file is shared by the processes of a host (write-ahead log: readers never wait for the
 writer). It lives in a private folder (mode 0700, ours): parsed articles are pickles. It is

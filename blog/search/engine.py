@@ -33,7 +33,9 @@ WEIGHTS = {"headline": 10.0, "standfirst": 3.0, "tags": 8.0, "category": 5.0, "t
 # versions it currently publishes to its articles and ignores the rest. Publication dates live
 # in a side table: reading an FTS5 column, even an UNINDEXED one, loads the whole stored row,
 # which would make every tie-break cost a full article.
-FORMAT = 1  # of the tables below: change it when ``plain_text`` (search_text.py) or the columns do
+FORMAT = (
+    1  # of the tables below: change it when ``plain_text`` (``search/text.py``) or the columns do
+)
 _DOCS, _ROWS = f"search_docs_{FORMAT}", f"search_rows_{FORMAT}"
 _SCHEMA = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {_DOCS} USING fts5("
@@ -83,7 +85,7 @@ class SearchIndex:
         self._lock = threading.Lock()  # taken by writers of the maps below; readers need none
         self._rowids: dict[str, int] = {}  # content hash → row, for rows known to exist
         # Row → the published article it stands for; row → the others, for files byte for
-        # byte the same (rare: kept apart, as a list per row would cost 7 MB at 100,000).
+        # byte the same (rare: kept apart, as a list per row would cost memory per article).
         # One tuple, swapped whole: no reader sees one map new and the other old.
         self._maps: tuple[dict[int, Article], dict[int, tuple[Article, ...]]] = ({}, {})
         self._wanted: dict[str, list[Article]] = {}  # hash → articles, while a build runs
@@ -127,7 +129,7 @@ class SearchIndex:
 
     def _known_rows(self, wanted: dict[str, list[Article]]) -> dict[str, int]:
         """Rows already written for these versions, keyed by the articles' own hash strings
-        (100,000 fresh copies from SQLite would cost 11 MB more in every worker)."""
+        (fresh copies from SQLite would cost a string per article in every worker)."""
         rows = self.store.connect().execute(f"SELECT hash, id FROM {_ROWS}")
         return {same[0].source_hash: rowid for h, rowid in rows if (same := wanted.get(h))}
 
