@@ -1,8 +1,9 @@
 """The content folder on disk: which article files it holds, and what a listing says of them.
 
-A scan lists the folder an entry at a time (a big archive's directory entries held at once
-would make every scan's peak memory grow with the folder), never follows a link out of the folder, and tells a
-folder that cannot be listed (moved away, unmounted) from one whose articles were deleted.
+A scan lists the folder an entry at a time (a big archive's directory entries held at
+once would make every scan's peak memory grow with the folder), never follows a link out of
+the folder, and tells a folder that cannot be listed (moved away, unmounted) from one whose
+articles were deleted.
 """
 
 from __future__ import annotations

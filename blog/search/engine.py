@@ -33,9 +33,9 @@ WEIGHTS = {"headline": 10.0, "standfirst": 3.0, "tags": 8.0, "category": 5.0, "t
 # versions it currently publishes to its articles and ignores the rest. Publication dates live
 # in a side table: reading an FTS5 column, even an UNINDEXED one, loads the whole stored row,
 # which would make every tie-break cost a full article.
-FORMAT = (
-    1  # of the tables below: change it when ``plain_text`` (``search/text.py``) or the columns do
-)
+# The format of the tables below: change it when ``plain_text`` (``search/text.py``) or the
+# columns do.
+FORMAT = 1
 _DOCS, _ROWS = f"search_docs_{FORMAT}", f"search_rows_{FORMAT}"
 _SCHEMA = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {_DOCS} USING fts5("
