@@ -16,9 +16,13 @@ from flask import Flask
 
 from blog.editor import cli
 from blog.settings import Settings, as_config, load
-from blog.web import assets, discovery, pages, search, site, templating, webhook
+from blog.web import assets, site, templating
+from blog.web.discovery import bp as feeds_and_sitemaps
+from blog.web.pages import bp as pages
+from blog.web.search import bp as search_page
 from blog.web.site import code_fingerprint, prepare_worker
 from blog.web.state import get_library
+from blog.web.webhook import bp as webhook
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,7 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     site.assemble(app, settings)
     assets.init_app(app)
     templating.init_app(app)
-    for blueprint in (pages.bp, discovery.bp, search.bp, webhook.bp):
+    for blueprint in (pages, feeds_and_sitemaps, search_page, webhook):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.content)
     app.cli.add_command(cli.freeze_command)
