@@ -172,6 +172,18 @@ def test_folded_paragraphs_that_run_together(
     assert [int(line.split(":")[1]) for line in found] == expected, found
 
 
+@pytest.mark.parametrize(
+    "section",
+    ["Text.\n\n  - - -\n\n\n  More text.", "### Heading\n\n  * one\n\n  * two"],
+    ids=["a rule after a paragraph", "a list after a heading"],
+)
+def test_blocks_that_one_blank_line_keeps_apart_are_not_reported(
+    content: Content, make_app: Callable[..., Flask], section: str
+) -> None:
+    content.write("a.md", article_text(front=f"mk1: >-\n  {section}"))
+    assert findings(make_app()) == []
+
+
 def test_one_blank_line_in_a_folded_section_gives_one_paragraph(
     content: Content, client: FlaskClient
 ) -> None:

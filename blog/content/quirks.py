@@ -116,9 +116,9 @@ def _folded_blocks(value: str, block: str) -> Iterator[tuple[int, str]]:
                     "leave a blank line above it"
                 ),
             )
-        elif _LIST_ITEM.match(text):
+        elif _LIST_ITEM.match(text) and not _ENDS_BLOCK.match(text):  # not a rule: - - -
             previous = value[: at - 1].rsplit("\n", 1)[-1].strip()
-            if previous and not _LIST_ITEM.match(previous):
+            if previous and not _LIST_ITEM.match(previous) and not _ENDS_BLOCK.match(previous):
                 yield (
                     candidate.start(1),
                     (
