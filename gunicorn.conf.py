@@ -1,6 +1,6 @@
 """gunicorn's production defaults; each can be overridden from the environment.
 
-The app's own settings are FLASK_* variables (see the README); these are the server's.
+The app's own settings are FLASK_* variables (see docs/settings.md); these are the server's.
 """
 
 import ctypes

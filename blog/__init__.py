@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from blog import paths
 from blog.editor import cli
 from blog.settings import Settings, as_config, load
 from blog.web import assets, site, templating
@@ -24,8 +24,6 @@ from blog.web.site import code_fingerprint, prepare_worker
 from blog.web.state import get_library
 from blog.web.webhook import bp as webhook
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the site: settings, content library, response cache, routes."""
@@ -33,8 +31,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings = _derived(settings)
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(paths.TEMPLATES),
+        static_folder=str(paths.STATIC),
     )
     # Block tags leave no blank lines behind: smaller pages, readable source.
     app.jinja_env.trim_blocks = True
@@ -56,9 +54,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _derived(settings: Settings) -> Settings:
     """Fill what is left empty: the content folder and a deploy id from the code."""
     if not settings.CONTENT_DIR:
-        settings = replace(settings, CONTENT_DIR=str(PROJECT_ROOT / "content"))
+        settings = replace(settings, CONTENT_DIR=paths.DEFAULT_CONTENT)
     if not settings.DEPLOY_ID:
-        folders = [PROJECT_ROOT / name for name in ("blog", "templates", "static")]
+        folders = [paths.PACKAGE, paths.TEMPLATES, paths.STATIC]
         settings = replace(settings, DEPLOY_ID=code_fingerprint(folders))
     return settings
 

@@ -1,4 +1,4 @@
-"""Take the README's screenshots: home and an article, phone and desktop width.
+"""Take the screenshots in docs/benchmarks.md: home and an article, phone and desktop width.
 
     .venv/bin/python docs/screenshots.py
 

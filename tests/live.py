@@ -54,12 +54,16 @@ def gunicorn(content: Path, **settings: str) -> Iterator[str]:
         **{f"FLASK_{k}": v for k, v in settings.items()},
     }
     binary = Path(sys.executable).parent / "gunicorn"
+    with serving([str(binary), "-c", "gunicorn.conf.py", "app:app"], ROOT, env, port) as base:
+        yield base
+
+
+@contextmanager
+def serving(command: list[str], cwd: Path, env: dict[str, str], port: int) -> Iterator[str]:
+    """Run a server ``command`` in ``cwd`` until its home page answers 200 on ``port``;
+    yields the base URL, and stops it afterwards."""
     process = subprocess.Popen(
-        [str(binary), "-c", "gunicorn.conf.py", "app:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -71,7 +75,11 @@ def gunicorn(content: Path, **settings: str) -> Iterator[str]:
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode())
+                if process.poll() is None:
+                    process.terminate()
+                    process.wait(timeout=20)
+                assert process.stderr is not None
+                raise RuntimeError("server did not start: " + process.stderr.read().decode())
             time.sleep(0.1)
         yield base
     finally:

@@ -7,8 +7,10 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.conftest import Content, article_text
+from tests.html import elements, parse, text_of
 
 GOOD = article_text(front='categoria: Business\ntags:\n  - "#AI #Amazon"\ndeals: No')
 
@@ -96,6 +98,13 @@ CASES = [
         ":6: warning: mk1: this line is folded into the one before it",
     ),
     (
+        "folded paragraphs",
+        article_text(front="mk1: >-\n  First paragraph.\n\n  Second paragraph."),
+        article_text(front="mk1: >-\n  First paragraph.\n\n\n  Second paragraph."),
+        ":7: warning: mk1: this paragraph runs into the one above it: in a folded section one "
+        "blank line is only a line break; leave two blank lines between paragraphs",
+    ),
+    (
         "sanitizer",
         article_text(body="Text.\n\n<script>track()</script>\n\n[x](javascript:go())"),
         article_text(body='<p dir="ltr"><span style="font-weight:400">Pasted.</span></p>'),
@@ -121,6 +130,76 @@ def test_each_finding_has_a_trigger_and_a_clean_file(
     lines = findings(make_app())
     assert any(line.startswith("bad.md" + expected) for line in lines), lines
     assert not [line for line in lines if line.startswith("good.md")], lines
+
+
+# A folded section's lines after its key, with one blank line ("") or two between paragraphs;
+# and the lines (in the file) the check points at.
+RUN_ON = [
+    ("two paragraphs", ">-", ["First.", "", "Second."], [7]),
+    ("keep: >", ">", ["First.", "", "Second."], [7]),
+    ("three paragraphs", ">-", ["One.", "", "Two.", "", "Three."], [7, 9]),
+    ("wrapped paragraph", ">-", ["One that", "wraps.", "", "Two."], [8]),
+    ("after a bold lede", ">-", ["**Lede**", "", "Text."], [7]),
+    ("after a list item", ">-", ["* item", "", "Text."], [7]),
+    ("blank line of spaces", ">-", ["First.", "   ", "Second."], []),
+    ("two blank lines", ">-", ["First.", "", "", "Second."], []),
+    ("wrapped lines, no blank", ">-", ["One line", "and its wrap."], []),
+    ("after a heading", ">-", ["### Heading", "", "Text."], []),
+    (
+        "around paste comments",
+        ">-",
+        ["<!--StartFragment-->", "", "Text.", "", "<!--EndFragment-->"],
+        [],
+    ),
+    ("pasted <p> blocks", ">-", ['<p dir="ltr">One.</p>', "", '<p dir="ltr">Two.</p>'], []),
+    ("more-indented line", ">-", ["First.", "", "    indented", "", "Second."], []),
+    ("literal block", "|", ["First.", "", "Second."], []),
+]
+
+
+@pytest.mark.parametrize(("what", "style", "lines", "expected"), RUN_ON, ids=[c[0] for c in RUN_ON])
+def test_folded_paragraphs_that_run_together(
+    content: Content,
+    make_app: Callable[..., Flask],
+    what: str,
+    style: str,
+    lines: list[str],
+    expected: list[int],
+) -> None:
+    section = "\n".join(f"  {line}" if line.strip() else line for line in lines)
+    content.write("a.md", article_text(front=f"mk1: {style}\n{section}"))
+    found = [line for line in findings(make_app()) if "runs into the one above" in line]
+    assert [int(line.split(":")[1]) for line in found] == expected, found
+
+
+@pytest.mark.parametrize(
+    "section",
+    ["Text.\n\n  - - -\n\n\n  More text.", "### Heading\n\n  * one\n\n  * two"],
+    ids=["a rule after a paragraph", "a list after a heading"],
+)
+def test_blocks_that_one_blank_line_keeps_apart_are_not_reported(
+    content: Content, make_app: Callable[..., Flask], section: str
+) -> None:
+    content.write("a.md", article_text(front=f"mk1: >-\n  {section}"))
+    assert findings(make_app()) == []
+
+
+def test_one_blank_line_in_a_folded_section_gives_one_paragraph(
+    content: Content, client: FlaskClient
+) -> None:
+    """The trap the check reports is real: two blank lines make two paragraphs, one does not."""
+    one = "mk1: >-\n  First words.\n\n  Second words.\n"
+    two = "mk1: >-\n  First words.\n\n\n  Second words.\n"
+    content.write("2025-06-01-one.md", article_text(front=one))
+    content.write("2025-06-01-two.md", article_text(front=two))
+    paragraphs = {}
+    for slug in ("one", "two"):
+        page = parse(client.get(f"/news/{slug}/").data)
+        paragraphs[slug] = [text_of(p) for p in elements(page, "p") if "words" in text_of(p)]
+    assert paragraphs == {
+        "one": ["First words. Second words."],
+        "two": ["First words.", "Second words."],
+    }
 
 
 def test_not_utf8(content: Content, make_app: Callable[..., Flask]) -> None:

@@ -1,6 +1,6 @@
 """One article file in, one frozen, validated ``Article`` out.
 
-Every quirk of the editors' format (see the README's editor guide) is resolved here, once:
+Every quirk of the editors' format (see docs/editors.md) is resolved here, once:
 hashtag strings, ``deals: No``, the date shapes (read field by field in ``fields.py``), folded
 ``mk1``…``mk5`` sections and the traps YAML accepts silently (``quirks.py``). The rest of the
 code trusts the model: aware datetimes, tuples of tags, scheme-checked image URLs.

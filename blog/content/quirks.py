@@ -2,7 +2,13 @@
 
 YAML reads an unquoted ``- #AI #Amazon`` as a comment (the tags vanish), and folds the lines
 of a ``>-`` section into one unless they are separated by blank lines (a list or heading
-becomes part of the paragraph before it). Neither is an error to YAML; both are to an editor.
+becomes part of the paragraph before it). One blank line is not enough between paragraphs:
+YAML turns it into a single line break, which Markdown reads as a space, so the two
+paragraphs are shown as one; only two blank lines give Markdown the blank line it needs.
+None of this is an error to YAML; all of it is to an editor.
+
+``short-description`` is not Markdown: it is always shown as one line of text, however it is
+folded, so it has no such trap.
 """
 
 from __future__ import annotations
@@ -17,6 +23,21 @@ _NEXT_KEY = re.compile(r"^\S", re.MULTILINE)
 # A line of a folded block that starts a list item, a heading or a quote.
 _BLOCK_LINE = re.compile(r"^[ \t]+((?:[*+-]|#{1,6}|\d+[.)]|>)[ \t].*)$", re.MULTILINE)
 _LIST_ITEM = re.compile(r"^(?:[*+-]\s|\d+[.)]\s)")
+# Two lines of text at one indentation with a single blank line between them (the second is
+# looked ahead at, so it can be the first of the next pair).
+_ONE_BLANK_LINE = re.compile(r"^([ \t]+)(\S[^\n]*)\n[ \t]*\n(?=\1(\S[^\n]*))", re.MULTILINE)
+# Lines after which the next line starts afresh: headings, rules, fences, and block-level HTML
+# such as a pasted <p> or the <!--EndFragment--> comment. (A list item, a quote or a footnote
+# takes the next line in, as a paragraph does.)
+_ENDS_ITSELF = (
+    r"#{1,6}(?:\s|$)|(?:[-*_][ \t]*){3,}$|```|~~~|<!--"
+    r"|</?(?:address|article|aside|blockquote|details|div|dl|figure|figcaption|footer|form"
+    r"|h[1-6]|header|hr|iframe|main|nav|ol|p|pre|section|table|ul|video)\b"
+)
+_ENDS_BLOCK = re.compile(_ENDS_ITSELF, re.IGNORECASE)
+# Lines that start a block of their own even straight after a paragraph: those, and quotes,
+# footnotes and lists (a list there has a finding of its own, above).
+_STARTS_BLOCK = re.compile(rf"{_ENDS_ITSELF}|>|\[\^|[*+-]\s|\d+[.)]\s", re.IGNORECASE)
 # The ``tags:`` key and the indented or dashed lines under it.
 _TAGS_BLOCK = re.compile(r"^tags[ \t]*:([^\n]*)((?:\n[ \t-][^\n]*)*)", re.MULTILINE)
 # ``tags: #AI`` or ``  - #AI #Amazon``: YAML sees a comment.
@@ -55,9 +76,28 @@ def find_traps(fm_text: str, first_line: int, meta: Mapping[str, Any]) -> Iterat
         if isinstance(value, str):
             end = _NEXT_KEY.search(fm_text, match.end())
             lines = fm_text[match.end() : end.start() if end else len(fm_text)]
-            for problem_at, message in _folded_blocks(value, lines):
+            found = [*_folded_blocks(value, lines), *_run_on_paragraphs(value, lines)]
+            for problem_at, message in sorted(found):
                 line = first_line + fm_text.count("\n", 0, match.end() + problem_at)
                 yield Problem(line, match[1], message)
+
+
+def _run_on_paragraphs(value: str, block: str) -> Iterator[tuple[int, str]]:
+    """(offset in block, message) for paragraphs that one blank line leaves joined to the
+    paragraph (or list item) above them."""
+    for pair in _ONE_BLANK_LINE.finditer(block):
+        above, below = pair[2], pair[3]
+        if _STARTS_BLOCK.match(below) or _ENDS_BLOCK.match(above):
+            continue
+        # What YAML made of it decides: a more-indented line keeps its blank line, say.
+        if f"{above}\n{below}" in value:
+            yield (
+                pair.start(3),
+                (
+                    "this paragraph runs into the one above it: in a folded section one blank "
+                    "line is only a line break; leave two blank lines between paragraphs"
+                ),
+            )
 
 
 def _folded_blocks(value: str, block: str) -> Iterator[tuple[int, str]]:
@@ -76,9 +116,9 @@ def _folded_blocks(value: str, block: str) -> Iterator[tuple[int, str]]:
                     "leave a blank line above it"
                 ),
             )
-        elif _LIST_ITEM.match(text):
+        elif _LIST_ITEM.match(text) and not _ENDS_BLOCK.match(text):  # not a rule: - - -
             previous = value[: at - 1].rsplit("\n", 1)[-1].strip()
-            if previous and not _LIST_ITEM.match(previous):
+            if previous and not _LIST_ITEM.match(previous) and not _ENDS_BLOCK.match(previous):
                 yield (
                     candidate.start(1),
                     (
