@@ -56,7 +56,7 @@ def _derived(settings: Settings) -> Settings:
     if not settings.CONTENT_DIR:
         settings = replace(settings, CONTENT_DIR=paths.DEFAULT_CONTENT)
     if not settings.DEPLOY_ID:
-        folders = [paths.PACKAGE, paths.TEMPLATES, paths.STATIC]
+        folders = {"blog": paths.PACKAGE, "templates": paths.TEMPLATES, "static": paths.STATIC}
         settings = replace(settings, DEPLOY_ID=code_fingerprint(folders))
     return settings
 

@@ -81,7 +81,11 @@ class Settings:
     PROXY_SENDS_SECURITY_HEADERS: bool = setting(
         False, "The proxy in front adds the security headers, so the app leaves them out."
     )
-    CONTENT_DIR: str = setting("", "The folder of article files (default: content/ here).")
+    CONTENT_DIR: str = setting(
+        "",
+        "The folder of article files; empty: content/ beside app.py in a checkout, in the "
+        "folder the site starts in when installed.",
+    )
     CONTENT_CHECK_INTERVAL: float = setting(
         1.0, "Seconds between looks for changed files (0: on every request)."
     )
@@ -91,7 +95,7 @@ class Settings:
     STORE_DIR: str = setting(
         "",
         "The on-disk store (parsed articles, their text, the search index); empty: a "
-        "per-user cache folder; off: a temporary one.",
+        "per-user folder in the system's temporary folder; off: a temporary one.",
     )
     PER_PAGE: int = setting(20, "Articles per listing page and search results page.")
     FEED_ITEMS: int = setting(50, "Articles in each feed.")
@@ -119,7 +123,7 @@ class Settings:
     SECRET_KEY: str = setting("", "Signs preview links; empty: no preview links.")
     PREVIEW_HOURS: float = setting(72.0, "Hours a preview link stays valid.")
     WEBHOOK_SECRET: str = setting(
-        "", "The forge's webhook secret; empty: the /-/pull webhook is off."
+        "", "The forge's webhook secret; empty: the /-/hooks/git webhook is off."
     )
     CATEGORIES: tuple[str, ...] = setting(
         (), "The categories editors may use (the check warns of others); empty: any."

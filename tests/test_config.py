@@ -8,6 +8,7 @@ import pytest
 
 from blog import create_app, get_library
 from blog.settings import Settings, SettingsError, documentation_table, load
+from blog.web.site import code_fingerprint
 from blog.web.state import get_settings
 from tests.conftest import Content
 
@@ -122,3 +123,42 @@ def test_settings_are_typed_where_they_are_read() -> None:
 def test_the_settings_documentation_is_the_declaration() -> None:
     page = (Path(__file__).resolve().parent.parent / "docs" / "settings.md").read_text()
     assert page.endswith(documentation_table())
+
+
+def test_the_deploy_id_is_the_same_for_a_checkout_and_an_installed_layout(tmp_path: Path) -> None:
+    """Installed, templates/ and static/ sit inside the package: each file counts once, under
+    its own folder, so hosts deployed either way agree on the cache keys."""
+    files = {"blog/app.py": "code", "templates/a.html": "<p>", "static/s.css": "p{}"}
+    for layout, where in (("checkout", "{}"), ("installed", "blog/{}")):
+        for name, text in files.items():
+            folder, _, rest = name.partition("/")
+            target = tmp_path / layout / (name if folder == "blog" else where.format(name))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+    checkout, installed = tmp_path / "checkout", tmp_path / "installed"
+    first = code_fingerprint(
+        {
+            "blog": checkout / "blog",
+            "templates": checkout / "templates",
+            "static": checkout / "static",
+        }
+    )
+    second = code_fingerprint(
+        {
+            "blog": installed / "blog",
+            "templates": installed / "blog" / "templates",
+            "static": installed / "blog" / "static",
+        }
+    )
+    assert first == second
+    (installed / "blog" / "static" / "s.css").write_text("p{color:red}")
+    assert (
+        code_fingerprint(
+            {
+                "blog": installed / "blog",
+                "templates": installed / "blog" / "templates",
+                "static": installed / "blog" / "static",
+            }
+        )
+        != second
+    )

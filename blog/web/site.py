@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
@@ -91,13 +92,20 @@ def _store(settings: Settings) -> Store:
     return Store.temporary()
 
 
-def code_fingerprint(folders: list[Path]) -> str:
-    """A deploy id that changes with the code, templates and static files, equal on every
-    host with the same files."""
+def code_fingerprint(folders: Mapping[str, Path]) -> str:
+    """A deploy id that changes with the code, templates and static files, and is equal on
+    every host with the same files, checked out or installed (where templates and static
+    sit inside the package: each file is counted once, under its own folder's name)."""
     digest = hashlib.sha256()
-    for folder in folders:
+    roots = {folder.resolve() for folder in folders.values()}
+    for name, folder in sorted(folders.items()):
+        # Another folder inside this one (templates/ in an installed package) counts its own.
+        inner = {r for r in roots if r != folder.resolve() and r.is_relative_to(folder.resolve())}
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(f"{folder.name}/{path.relative_to(folder)}".encode())
-                digest.update(path.read_bytes())
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            if inner & set(path.resolve().parents):
+                continue
+            digest.update(f"{name}/{path.relative_to(folder)}".encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
