@@ -143,3 +143,21 @@ def test_an_edit_is_served_at_once_through_the_lane(content: Content, site: Flas
         article_text(title="The Quay Closes", front="categoria: Harbour", body="Short."),
     )
     assert b"The Quay Closes" in client.get("/news/quay/").data
+
+
+@pytest.mark.parametrize("validator", ["ETag", "Last-Modified"])
+def test_a_304_in_the_fast_lane_is_what_flask_would_send(
+    site: Flask, flask_requests: Callable[[], list[str]], validator: str
+) -> None:
+    client = site.test_client()
+    through_flask = Client(lambda env, start: Flask.wsgi_app(site, env, start))
+    stored = client.get("/news/quay/").headers[validator]
+    asks = {"ETag": "If-None-Match", "Last-Modified": "If-Modified-Since"}[validator]
+    seen = flask_requests()
+
+    fast = client.get("/news/quay/", headers={asks: stored})
+    slow = through_flask.get("/news/quay/", headers={asks: stored})
+
+    assert seen == ["/news/quay/"]  # only the request sent past the lane reached Flask
+    assert fast.status_code == slow.status_code == 304
+    assert sorted(fast.headers.items()) == sorted(slow.headers.items())

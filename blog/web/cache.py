@@ -9,32 +9,32 @@ than ``HTTP_MAX_AGE`` seconds, nor past the next scheduled article's publication
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
 import logging
 import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
-import brotli
 from flask import Flask, Response, current_app, g, make_response, request
 from flask_caching import Cache
 from flask_caching.backends.simplecache import SimpleCache
-from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etags
 from werkzeug.wrappers import Response as HTTPResponse
+from werkzeug.wsgi import get_host
 
 from blog.content.index import Index
 from blog.web.state import get_library
+from blog.web.stored import StoredPage
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 log = logging.getLogger(__name__)
 
 HOT_PAGES = 128  # pages kept unpickled in each process, in front of the shared backend
-MIN_COMPRESS = 512  # bytes: below this, compressing costs more than it saves
-BROTLI_QUALITY = 5  # fast enough for the first request after an edit, smaller than gzip
 
 try:
     from redis.exceptions import RedisError
@@ -44,97 +44,12 @@ except ImportError:  # the redis client is only needed for the Redis backend
     CACHE_ERRORS = (OSError,)
 
 
-@dataclass(frozen=True)
-class Variant:
-    """One coding of a stored page: its bytes and their own (strong) ETag."""
-
-    coding: str  # "br", "gzip" or "identity"
-    body: bytes
-    etag: str
-
-
-@dataclass(frozen=True)
-class StoredPage:
-    """What the response cache holds for one URL: the bytes, compressed once, and their
-    validators, with header values already formatted. Everything costly happens when a page
-    enters the cache, so a hit only copies bytes and headers."""
-
-    content_type: str
-    last_modified: dt.datetime | None
-    last_modified_header: str | None
-    variants: tuple[Variant, ...]  # best coding first, identity last
-
-    @classmethod
-    def of(cls, response: Response) -> StoredPage:
-        body = response.get_data()
-        content_type = response.content_type or "text/html; charset=utf-8"
-        etag = hashlib.sha256(body).hexdigest()[:32]
-        variants = [Variant("identity", body, etag)]
-        if len(body) >= MIN_COMPRESS and _compressible(content_type):
-            variants[:0] = [
-                Variant("br", brotli.compress(body, quality=BROTLI_QUALITY), f"{etag}-br"),
-                Variant("gzip", gzip.compress(body, compresslevel=6, mtime=0), f"{etag}-gz"),
-            ]
-        modified = response.last_modified
-        header = http_date(modified) if modified else None
-        return cls(content_type, modified, header, tuple(variants))
-
-    def respond(self, max_age: int) -> Response:
-        """This page for the current request: the best coding it accepts, 304 if it has it."""
-        status, headers, body = self.answer(
-            request.headers.get("Accept-Encoding"),
-            request.headers.get("If-None-Match"),
-            request.headers.get("If-Modified-Since"),
-            max_age,
-        )
-        return Response(body, status=status, headers=headers)
-
-    def answer(
-        self,
-        accept_encoding: str | None,
-        if_none_match: str | None,
-        if_modified_since: str | None,
-        max_age: int,
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
-        """(status, headers, body) for a request with these headers: the one place a cached
-        page becomes a response, through Flask or the fast lane (``fastlane.py``)."""
-        variant = self.variants[-1]
-        if len(self.variants) > 1:
-            accept = parse_accept_header(accept_encoding)
-            variant = next((v for v in self.variants if accept.quality(v.coding) > 0), variant)
-        headers = [("ETag", f'"{variant.etag}"'), ("Cache-Control", f"public, max-age={max_age}")]
-        if self.last_modified_header:
-            headers.append(("Last-Modified", self.last_modified_header))
-        if len(self.variants) > 1:
-            headers.append(("Vary", "Accept-Encoding"))
-        if self._not_modified(variant.etag, if_none_match, if_modified_since):
-            return 304, headers, b""
-        if variant.coding != "identity":
-            headers.append(("Content-Encoding", variant.coding))
-        headers.append(("Content-Type", self.content_type))
-        return 200, headers, variant.body
-
-    def _not_modified(self, etag: str, if_none_match: str | None, since: str | None) -> bool:
-        """RFC 9110 conditional GET: If-None-Match first; If-Modified-Since only without it."""
-        if if_none_match is not None:
-            # A cache revalidating sends back exactly the ETag it was given: no parsing.
-            return if_none_match == f'"{etag}"' or parse_etags(if_none_match).contains_weak(etag)
-        if since is None or self.last_modified is None:
-            return False
-        asked = parse_date(since)
-        return asked is not None and self.last_modified.replace(microsecond=0) <= asked
-
-
-def _compressible(content_type: str) -> bool:
-    kind = content_type.split(";")[0].strip()
-    return kind.startswith("text/") or kind.endswith(("+xml", "+json", "/xml", "/json"))
-
-
 class PageCache:
     """flask-caching with the failure mode we want: an outage means uncached, not a 500."""
 
     def __init__(self, app: Flask) -> None:
         self.cache = Cache(app)
+        self.config = app.config
         self.deploy_id = str(app.config["DEPLOY_ID"])
         self._failing = False
         self._version: str | None = None  # the newest content version seen, and its time
@@ -147,9 +62,25 @@ class PageCache:
         # lane computes the same keys from them).
         self.varying: dict[str, tuple[str, ...]] = {}
 
-    def key(self, index: Index, url: str) -> str:
-        """Pages differ by deploy, content version and absolute URL (pages carry absolute
-        links built from the request's host when ``SITE_URL`` is not set)."""
+    def page_key(
+        self, index: Index, environ: WSGIEnvironment, names: tuple[str, ...] | None = None
+    ) -> str | None:
+        """The one cache key of the page a request asks for, in the fast lane and the view
+        wrapper alike: origin, path and the query parameters ``names`` (None: those the
+        page's view declared, for the fast lane, which does not know the view). None when
+        the query cannot be read as Flask reads it: Flask then answers, uncached."""
+        path = request_path(environ)
+        varying = _query_values(
+            environ.get("QUERY_STRING", ""), self.varying.get(path, ()) if names is None else names
+        )
+        if varying is None:
+            return None
+        # Pages carry absolute links built from the request's host when SITE_URL is not set.
+        origin = self.config["SITE_URL"] or f"{environ['wsgi.url_scheme']}://{get_host(environ)}"
+        return self._key(index, f"{origin}{path}?{varying}")
+
+    def _key(self, index: Index, url: str) -> str:
+        """Pages differ by deploy, content version and absolute URL."""
         if index.version != self._version:
             self._moved_on(index)
         url = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()[:32]
@@ -254,18 +185,43 @@ def _cached(view: Callable[..., Any], query: tuple[str, ...]) -> Callable[..., H
     def wrapper(*args: Any, **kwargs: Any) -> HTTPResponse:
         index = current_index()
         pages: PageCache = current_app.extensions["blog.page_cache"]
-        varying = "&".join(f"{name}={request.args.get(name, '')}" for name in query)
-        origin = current_app.config["SITE_URL"] or f"{request.scheme}://{request.host}"
-        key = pages.key(index, f"{origin}{request.path}?{varying}")
-        page = pages.get(key)
+        key = pages.page_key(index, request.environ, query)
+        page = pages.get(key) if key is not None else None
         if page is None:
             response = make_response(view(*args, **kwargs))
-            if response.status_code != 200 or response.cache_control.no_store:
+            if key is None or response.status_code != 200 or response.cache_control.no_store:
                 return response
             page = StoredPage.of(response)
             pages.set(key, page)
             if query:
-                pages.varying.setdefault(request.path, query)
-        return page.respond(max_age(index, get_library().clock()))
+                pages.varying.setdefault(request_path(request.environ), query)
+        status, headers, body = page.answer(
+            request.environ,
+            max_age(index, get_library().clock()),
+            current_app.extensions["blog.security_headers"],
+        )
+        return Response(body, status=status, headers=headers)
 
     return wrapper
+
+
+def request_path(environ: WSGIEnvironment) -> str:
+    """The path as the server passed it (so no decoding), with Flask's single leading slash."""
+    return "/" + (environ.get("PATH_INFO") or "").lstrip("/")
+
+
+def _query_values(query: str, names: tuple[str, ...]) -> str | None:
+    """``name=value&…`` for ``names``, each the first value as Flask's ``request.args`` reads
+    it; None when Flask could not read the query."""
+    if not names:
+        return ""  # the page ignores its query string (?utm_source=…)
+    try:
+        pairs = parse_qsl(
+            query.encode("latin1").decode(), keep_blank_values=True, errors="werkzeug.url_quote"
+        )
+    except UnicodeError:
+        return None
+    args: dict[str, str] = {}
+    for name, value in pairs:
+        args.setdefault(name, value)
+    return "&".join(f"{name}={args.get(name, '')}" for name in names)

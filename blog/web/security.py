@@ -4,7 +4,7 @@ The sanitizer (``render.py``) is the first wall against an editor's text running
 these headers are the second. The pages ship no script at all, so the Content-Security-Policy
 allows none (the JSON-LD data block is not script to a browser and needs no permission); frames
 only from ``EMBED_HOSTS``; nothing may frame the site. Computed once from the settings, added by
-an ``after_request`` hook and by the fast lane (``fastlane.py``).
+an ``after_request`` hook and, to cached pages, by ``StoredPage.answer`` (``stored.py``).
 
 A 304 goes without them: it updates the headers a browser or cache already stored with the
 page, and leaves every header it does not carry as stored (RFC 9111, 4.3.4). Behind
@@ -86,9 +86,10 @@ def own_headers(config: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> list[tuple[str, str]]:
-    """Add the headers to every response Flask makes but a 304; the headers, for the fast
-    lane."""
+    """Add the headers to every response Flask makes but a 304; the headers, for cached
+    pages (``StoredPage.answer``, in the fast lane and the view wrapper)."""
     headers = own_headers(app.config)
+    app.extensions["blog.security_headers"] = headers
 
     @app.after_request
     def _secure(response: Response) -> Response:
