@@ -2,58 +2,80 @@
 
 ``flask --app app freeze DIR`` fetches each URL through the app itself (so nothing can
 differ from what gunicorn would send) and writes ``/news/x/`` as ``DIR/news/x/index.html``,
-``/feed.xml`` as ``DIR/feed.xml``. Search is not static and is left to the app.
+``/feed.xml`` as ``DIR/feed.xml``. The URLs come from the app's own URL map, filled from the
+index, so a new page or feed is frozen without being listed here. Search and previews are
+not static and are left to the app.
 """
 
 from __future__ import annotations
 
-import math
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
+from werkzeug.routing import Rule
 
 from blog.content.index import Index
+from blog.content.models import Article
+from blog.web.discovery import sitemap_parts
+from blog.web.pages import page_count
 from blog.web.state import get_library
 
-FIXED = [
-    "/",
-    "/categories/",
-    "/tags/",
-    "/deals/",
-    "/feed.xml",
-    "/atom.xml",
-    "/feed.json",
-    "/deals/feed.xml",
-    "/sitemap.xml",
-    "/news-sitemap.xml",
-    "/robots.txt",
-]
+#: Answers a static copy cannot hold (they depend on the query or a secret), and the files
+#: copied as they are rather than fetched as pages (``freeze`` below).
+NOT_PAGES = frozenset({"search.search", "site.preview_article", "static", "assets.asset"})
+SITEMAP_PART = "discovery.sitemap_part"
+
+Listing = tuple[dict[str, Any], Sequence[Article]]  # a rule's values so far, what it lists
 
 
-def _pages(base: str, count: int, per_page: int) -> Iterator[str]:
-    for number in range(2, max(1, math.ceil(count / per_page)) + 1):
-        yield f"{base}page/{number}/"
+def site_urls(app: Flask, index: Index) -> Iterator[str]:
+    """Every URL of the published site: each GET rule of the app's URL map, its ``<slug>``
+    filled from the index, its page ``<number>`` up to the count the views use."""
+    adapter = app.url_map.bind("localhost")  # paths only: the host is never written
+    seen: set[str] = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NOT_PAGES or "GET" not in (rule.methods or ()):
+            continue
+        for values in _fillings(rule, index, app.config):
+            url = adapter.build(rule.endpoint, values)
+            if url not in seen:  # page 1 of a listing is also its own rule's URL
+                seen.add(url)
+                yield url
 
 
-def site_urls(index: Index, per_page: int, sitemap_limit: int) -> Iterator[str]:
-    """Every URL of the published site, pages of listings included."""
-    yield from FIXED
-    yield from _pages("/", len(index.articles), per_page)
-    yield from _pages("/deals/", len(index.deals), per_page)
-    for kind, groups in (("category", index.categories), ("tag", index.tags)):
-        for group in groups.values():
-            yield f"/{kind}/{group.slug}/"
-            yield from _pages(f"/{kind}/{group.slug}/", group.count, per_page)
-            yield f"/{kind}/{group.slug}/feed.xml"
-            yield f"/{kind}/{group.slug}/atom.xml"
-    for article in index.articles:
-        yield f"/news/{article.slug}/"
-    sitemap_size = 1 + len(index.categories) + len(index.tags) + len(index.articles)
-    if sitemap_size > sitemap_limit:
-        for number in range(1, math.ceil(sitemap_size / sitemap_limit) + 1):
-            yield f"/sitemap-{number}.xml"
+def _fillings(rule: Rule, index: Index, config: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """The values of each page ``rule`` has (its arguments without a default filled)."""
+    needed = rule.arguments - set(rule.defaults or ())
+    listings = _by_slug(rule, index) if "slug" in needed else [({}, _listing(rule, index))]
+    for values, articles in listings:
+        if "number" not in needed:
+            yield values
+        elif rule.endpoint == SITEMAP_PART:
+            parts = sitemap_parts(index, int(config["SITEMAP_MAX_URLS"]))
+            yield from ({**values, "number": n} for n in range(1, parts + 1))
+        else:  # page 1 is the listing's own URL, another rule of the endpoint
+            pages = page_count(len(articles), int(config["PER_PAGE"]))
+            yield from ({**values, "number": n} for n in range(2, pages + 1))
+
+
+def _by_slug(rule: Rule, index: Index) -> list[Listing]:
+    """What ``<slug>`` names, by the section of the URL it is in: an article, a category or
+    a tag; with the articles a page of it lists."""
+    section = rule.rule.split("/")[1]
+    if section == "news":
+        return [({"slug": a.slug}, ()) for a in index.articles]
+    groups = {"category": index.categories, "tag": index.tags}.get(section)
+    if groups is None:
+        raise LookupError(f"freeze cannot tell what <slug> names in {rule.rule}")
+    return [({"slug": g.slug}, g.articles) for g in groups.values()]
+
+
+def _listing(rule: Rule, index: Index) -> Sequence[Article]:
+    """The articles a page without a slug lists (only its page count is asked of it)."""
+    return index.deals if rule.endpoint == "site.deals" else index.articles
 
 
 def _file_for(url: str, target: Path) -> Path:
@@ -65,11 +87,9 @@ def freeze(app: Flask, target: Path, base_url: str, only: Sequence[str] | None =
     """Write the site into ``target`` (or just the ``only`` URLs, with the assets and the 404
     page); returns the number of files written."""
     index = get_library(app).index()
-    config = app.config
     client = app.test_client()
     written = 0
-    urls = only or site_urls(index, int(config["PER_PAGE"]), int(config["SITEMAP_MAX_URLS"]))
-    for url in urls:
+    for url in only or site_urls(app, index):
         response = client.get(url, base_url=base_url)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")

@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, make_response, render_template
 from werkzeug.wrappers import Response as HTTPResponse
 
-from blog.content.index import EPOCH, Group
+from blog.content.index import EPOCH, Group, Index
 from blog.content.models import Article
 from blog.markup.render import feed_html
 from blog.web import feeds
@@ -164,17 +164,31 @@ def deals_rss() -> HTTPResponse:
     return _feed("rss", current_index().deals, title, home, "discovery.deals_rss")
 
 
+def _sitemap_pages(index: Index) -> list[tuple[str, dict[str, str], dt.datetime]]:
+    """(endpoint, values, last change) of every published page worth crawling."""
+    pages: list[tuple[str, dict[str, str], dt.datetime]] = [("site.home", {}, index.last_modified)]
+    for kind, groups in (("category", index.categories), ("tag", index.tags)):
+        pages += [
+            (f"site.{kind}", {"slug": g.slug}, newest_change(g.articles)) for g in groups.values()
+        ]
+    pages += [("site.article", {"slug": a.slug}, a.modified) for a in index.articles]
+    return pages
+
+
 def _sitemap_urls() -> list[tuple[str, dt.datetime]]:
     """Every published page worth crawling, with when it last changed."""
-    index = current_index()
-    urls = [(external_url("site.home"), index.last_modified)]
-    for kind, groups in (("category", index.categories), ("tag", index.tags)):
-        urls += [
-            (external_url(f"site.{kind}", slug=g.slug), newest_change(g.articles))
-            for g in groups.values()
-        ]
-    urls += [(external_url("site.article", slug=a.slug), a.modified) for a in index.articles]
-    return urls
+    return [(external_url(e, **values), m) for e, values, m in _sitemap_pages(current_index())]
+
+
+def sitemap_parts(index: Index, limit: int) -> int:
+    """How many numbered sitemaps the site has (for freeze)."""
+    return _part_count(len(_sitemap_pages(index)), limit)
+
+
+def _part_count(urls: int, limit: int) -> int:
+    """Numbered sitemaps for ``urls`` URLs: none while one sitemap holds them all."""
+    count = math.ceil(urls / limit)
+    return count if count > 1 else 0
 
 
 def _xml(template: str, modified: dt.datetime, **context: object) -> HTTPResponse:
@@ -191,7 +205,7 @@ def sitemap() -> HTTPResponse:
     urls = _sitemap_urls()
     limit = int(current_app.config["SITEMAP_MAX_URLS"])
     modified = current_index().last_modified
-    if len(urls) <= limit:
+    if not _part_count(len(urls), limit):
         return _xml("sitemap.xml", modified, urls=urls)
     parts = [
         (external_url("discovery.sitemap_part", number=n + 1), max(m for _, m in chunk))
@@ -206,8 +220,7 @@ def sitemap_part(number: int) -> HTTPResponse:
     """One numbered sitemap of the index; 404 when the sitemap fits in one file."""
     urls = _sitemap_urls()
     limit = int(current_app.config["SITEMAP_MAX_URLS"])
-    count = math.ceil(len(urls) / limit)
-    if count < 2 or not 1 <= number <= count:
+    if not 1 <= number <= _part_count(len(urls), limit):
         abort(404)
     chunk = urls[(number - 1) * limit : number * limit]
     return _xml("sitemap.xml", max((m for _, m in chunk), default=EPOCH), urls=chunk)

@@ -67,10 +67,15 @@ class Page:
         return self.url(self.number + 1) if self.number < self.count else None
 
 
+def page_count(items: int, per_page: int) -> int:
+    """The pages a listing of ``items`` fills: an empty listing still has page 1."""
+    return max(1, -(-items // per_page))
+
+
 def paginate(articles: Sequence[Article], number: int, endpoint: str, **args: Any) -> Page:
-    """Slice a listing; 404 past the last page (an empty listing still has page 1)."""
+    """Slice a listing; 404 past the last page."""
     per_page = int(current_app.config["PER_PAGE"])
-    count = max(1, -(-len(articles) // per_page))
+    count = page_count(len(articles), per_page)
     if not 1 <= number <= count:
         abort(404)
     items = articles[(number - 1) * per_page : number * per_page]
