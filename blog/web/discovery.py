@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
-from flask import Blueprint, abort, current_app, make_response, render_template
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 from werkzeug.wrappers import Response as HTTPResponse
 
-from blog.content.index import EPOCH, Group, Index
+from blog.content.index import EPOCH, Index
 from blog.content.models import Article
 from blog.markup.render import feed_html
 from blog.web import feeds
@@ -98,70 +99,55 @@ def _feed(
     return response
 
 
-def _site_feed(kind: str) -> HTTPResponse:
-    name = current_app.config["SITE_NAME"]
-    home = external_url("site.home")
-    return _feed(kind, current_index().articles, name, home, f"discovery.site_{kind}")
+class FeedRoute(NamedTuple):
+    """One feed's URL rule and endpoint, its format and the listing it follows."""
+
+    rule: str
+    endpoint: str
+    kind: str  # "rss", "atom" or "json"
+    listing: str  # "site", "category", "tag" or "deals"
 
 
-@bp.route("/feed.xml")
+FEEDS = (
+    FeedRoute("/feed.xml", "site_rss", "rss", "site"),
+    FeedRoute("/atom.xml", "site_atom", "atom", "site"),
+    FeedRoute("/feed.json", "site_json", "json", "site"),
+    FeedRoute("/category/<slug>/feed.xml", "category_rss", "rss", "category"),
+    FeedRoute("/category/<slug>/atom.xml", "category_atom", "atom", "category"),
+    FeedRoute("/tag/<slug>/feed.xml", "tag_rss", "rss", "tag"),
+    FeedRoute("/tag/<slug>/atom.xml", "tag_atom", "atom", "tag"),
+    FeedRoute("/deals/feed.xml", "deals_rss", "rss", "deals"),
+)
+
+
 @cached_page
-def site_rss() -> HTTPResponse:
-    return _site_feed("rss")
+def feed(kind: str, listing: str, slug: str | None = None) -> HTTPResponse:
+    """Any feed of ``FEEDS``; other spellings of a group's slug redirect to the canonical one."""
+    endpoint = str(request.endpoint)
+    articles, title, home, values = _followed(listing, slug, endpoint)
+    return _feed(kind, articles, title, home, endpoint, **values)
 
 
-@bp.route("/atom.xml")
-@cached_page
-def site_atom() -> HTTPResponse:
-    return _site_feed("atom")
-
-
-@bp.route("/feed.json")
-@cached_page
-def site_json() -> HTTPResponse:
-    return _site_feed("json")
-
-
-def _group_feed(kind: str, group_kind: str, groups: Mapping[str, Group], slug: str) -> HTTPResponse:
-    """A category's or tag's feed; other spellings of its slug redirect to the canonical one."""
-    group = find_group(groups, slug, f"discovery.{group_kind}_{kind}")
-    title = f"{current_app.config['SITE_NAME']}: {group.name}"
-    home = external_url(f"site.{group_kind}", slug=group.slug)
-    return _feed(
-        kind, group.articles, title, home, f"discovery.{group_kind}_{kind}", slug=group.slug
+for route in FEEDS:  # kind and listing reach the view as the rule's defaults
+    bp.add_url_rule(
+        route.rule, route.endpoint, feed, defaults={"kind": route.kind, "listing": route.listing}
     )
 
 
-@bp.route("/category/<slug>/feed.xml")
-@cached_page
-def category_rss(slug: str) -> HTTPResponse:
-    return _group_feed("rss", "category", current_index().categories, slug)
-
-
-@bp.route("/category/<slug>/atom.xml")
-@cached_page
-def category_atom(slug: str) -> HTTPResponse:
-    return _group_feed("atom", "category", current_index().categories, slug)
-
-
-@bp.route("/tag/<slug>/feed.xml")
-@cached_page
-def tag_rss(slug: str) -> HTTPResponse:
-    return _group_feed("rss", "tag", current_index().tags, slug)
-
-
-@bp.route("/tag/<slug>/atom.xml")
-@cached_page
-def tag_atom(slug: str) -> HTTPResponse:
-    return _group_feed("atom", "tag", current_index().tags, slug)
-
-
-@bp.route("/deals/feed.xml")
-@cached_page
-def deals_rss() -> HTTPResponse:
-    title = f"{current_app.config['SITE_NAME']}: Deals"
-    home = external_url("site.deals")
-    return _feed("rss", current_index().deals, title, home, "discovery.deals_rss")
+def _followed(
+    listing: str, slug: str | None, endpoint: str
+) -> tuple[Sequence[Article], str, str, dict[str, str]]:
+    """What a feed follows: its articles, its title, the page it mirrors and its URL values."""
+    index = current_index()
+    site = current_app.config["SITE_NAME"]
+    if listing == "site":
+        return index.articles, site, external_url("site.home"), {}
+    if listing == "deals":
+        return index.deals, f"{site}: Deals", external_url("site.deals"), {}
+    groups = index.categories if listing == "category" else index.tags
+    group = find_group(groups, slug or "", endpoint)
+    home = external_url(f"site.{listing}", slug=group.slug)
+    return group.articles, f"{site}: {group.name}", home, {"slug": group.slug}
 
 
 def _sitemap_pages(index: Index) -> list[tuple[str, dict[str, str], dt.datetime]]:
