@@ -20,7 +20,7 @@ from werkzeug.routing import Rule
 from blog.content.index import Index
 from blog.content.models import Article
 from blog.web.discovery import sitemap_parts
-from blog.web.pages import page_count
+from blog.web.pagination import page_count
 from blog.web.state import get_library
 
 #: Answers a static copy cannot hold (they depend on the query or a secret), and the files

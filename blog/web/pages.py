@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from flask import (
@@ -27,6 +27,7 @@ from blog.content.models import Article
 from blog.markup.render import table_of_contents
 from blog.web import meta, previews
 from blog.web.cache import cached_page, current_index, set_freshness
+from blog.web.pagination import Page, paginate
 from blog.web.state import get_html
 from blog.web.urls import external_url
 
@@ -34,52 +35,6 @@ bp = Blueprint("site", __name__)
 
 TOC_MIN_HEADINGS = 3  # a long article with this many subheadings gets a table of contents
 TOC_MIN_WORDS = 350
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a listing."""
-
-    items: Sequence[Article]
-    number: int
-    count: int
-    endpoint: str
-    args: dict[str, Any]
-
-    def _values(self, number: int) -> dict[str, Any]:
-        # Page 1 lives at the listing's own URL; the others under ``page/<n>/``.
-        return {**self.args, "number": number} if number > 1 else dict(self.args)
-
-    def url(self, number: int) -> str:
-        return url_for(self.endpoint, **self._values(number))
-
-    @property
-    def canonical_url(self) -> str:
-        """This page's absolute URL."""
-        return external_url(self.endpoint, **self._values(self.number))
-
-    @property
-    def previous_url(self) -> str | None:
-        return self.url(self.number - 1) if self.number > 1 else None
-
-    @property
-    def next_url(self) -> str | None:
-        return self.url(self.number + 1) if self.number < self.count else None
-
-
-def page_count(items: int, per_page: int) -> int:
-    """The pages a listing of ``items`` fills: an empty listing still has page 1."""
-    return max(1, -(-items // per_page))
-
-
-def paginate(articles: Sequence[Article], number: int, endpoint: str, **args: Any) -> Page:
-    """Slice a listing; 404 past the last page."""
-    per_page = int(current_app.config["PER_PAGE"])
-    count = page_count(len(articles), per_page)
-    if not 1 <= number <= count:
-        abort(404)
-    items = articles[(number - 1) * per_page : number * per_page]
-    return Page(items, number, count, endpoint, args)
 
 
 def render_page(template: str, modified: dt.datetime | None, **context: Any) -> HTTPResponse:
@@ -100,7 +55,7 @@ def _article_entries(articles: Sequence[Article]) -> list[tuple[str, str]]:
 
 def _listing(
     template: str,
-    page: Page,
+    page: Page[Article],
     title: str,
     description: str,
     feeds: Sequence[meta.FeedLink],

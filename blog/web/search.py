@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response as HTTPResponse
@@ -13,19 +13,11 @@ from blog.search.engine import SearchIndex
 from blog.web import meta
 from blog.web.cache import cached_page_varying, current_index
 from blog.web.pages import newest_change, render_page
+from blog.web.pagination import page_of
 
 bp = Blueprint("search", __name__)
 
 MAX_QUERY = 200  # characters of a search query that are read at all
-
-
-@dataclass(frozen=True)
-class ResultsPage:
-    """Where a page of search results sits among all of them."""
-
-    number: int
-    count: int
-    first: int
 
 
 class LiveSearch:
@@ -66,9 +58,9 @@ def search() -> HTTPResponse:
     per_page = int(current_app.config["PER_PAGE"])
     engine = _live_search().current()
     results = engine.search(query, limit=per_page, offset=(int(number) - 1) * per_page)
-    count = max(1, -(-results.total // per_page))
-    if int(number) > count:
-        abort(404)
+    page = page_of(
+        results.hits, results.total, int(number), "search.search", "page", q=results.query
+    )
     title = f"Search: {results.query}" if results.query else "Search"
     page_meta = replace(
         meta.PageMeta(
@@ -84,7 +76,7 @@ def search() -> HTTPResponse:
         "search.html",
         newest_change([hit.article for hit in results.hits]),
         results=results,
-        page=ResultsPage(int(number), count, (int(number) - 1) * per_page + 1),
+        page=page,
         latest=current_index().articles[:6],
         search_query=results.query,
         meta=page_meta,
