@@ -147,7 +147,7 @@ def parse_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
     """Parse one file's bytes; raise ``ArticleError`` with file, line and field."""
     text = _decode(path, data)
     meta, body, fm_text, first_line = _split(path, text)
-    lines = _field_lines(fm_text, first_line)
+    lines = field_lines(fm_text, first_line)
     problems: list[Problem] = []
 
     def fail(key: str, message: str) -> ArticleError:
@@ -246,12 +246,14 @@ def _split(path: str, text: str) -> tuple[dict[str, Any], str, str, int]:
     return {str(k): v for k, v in meta.items()}, body, fm_text, first_line
 
 
-def _field_lines(fm_text: str, first_line: int) -> dict[str, int]:
-    """Line number in the file of each top-level key, for messages that name a field."""
+def field_lines(text: str, first_line: int = 1) -> dict[str, int]:
+    """The line of each top-level key (its first), for messages that name a field: the one
+    finder, for the parser (front matter starting at ``first_line``) and the check (a
+    whole file)."""
     lines: dict[str, int] = {}
     number, counted = first_line, 0
-    for match in _TOP_LEVEL_KEY.finditer(fm_text):
-        number += fm_text.count("\n", counted, match.start())
+    for match in _TOP_LEVEL_KEY.finditer(text):
+        number += text.count("\n", counted, match.start())
         counted = match.start()
         lines.setdefault(match.group(1).strip(), number)
     return lines

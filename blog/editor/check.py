@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from blog.content.fields import slugify
 from blog.content.index import Index
 from blog.content.library import Entry
-from blog.content.models import Article
+from blog.content.models import Article, field_lines
 from blog.content.store import Parts
 from blog.markup.removals import removals
 
@@ -107,9 +107,9 @@ def _article_findings(article: Article, rules: Rules, text: str, parts: Parts) -
 
 
 def field_line(text: str, field: str) -> int:
-    """The line where a top-level front-matter field starts; 1 when it is not there."""
-    match = re.search(rf"^{re.escape(field)}\s*:", text, flags=re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
+    """The line where a top-level field starts in a file's text; 1 when it is not there.
+    Only asked for a finding, so files without one are not searched."""
+    return field_lines(text).get(field, 1)
 
 
 def _body_line(text: str) -> int:
