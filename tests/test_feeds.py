@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import feedparser
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from lxml import etree
 
@@ -218,7 +220,7 @@ def test_feed_items_are_limited_by_the_setting(news: Content, make_app) -> None:
 
 @pytest.mark.parametrize("feed_url", ["/feed.xml", "/atom.xml", "/feed.json"])
 def test_no_script_survives_into_any_feed(
-    content: Content, client: FlaskClient, feed_url: str
+    content: Content, make_app: Callable[..., Flask], feed_url: str
 ) -> None:
     for n, vector in enumerate(VECTORS):
         quoted = json.dumps(vector)
@@ -227,7 +229,7 @@ def test_no_script_survives_into_any_feed(
             f"---\ntitle: {quoted}\ndate: 2025-01-01\nshort-description: {quoted}\n"
             f"tags:\n  - {json.dumps('#x ' + vector)}\nmk1: {quoted}\n---\n{vector}\n",
         )
-    client.application.config["FEED_ITEMS"] = len(VECTORS)
+    client = make_app(FEED_ITEMS=len(VECTORS)).test_client()
     response = client.get(feed_url)
     if feed_url.endswith(".json"):
         items = json.loads(response.data)["items"]

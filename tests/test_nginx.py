@@ -16,9 +16,10 @@ import pytest
 from flask import Flask
 
 from bench.nginx import deploy_server_block, nginx
-from blog.settings import Settings, as_config
+from blog.settings import load
 from blog.web.previews import signature
 from blog.web.security import PROXY_SENT, security_headers
+from blog.web.state import get_settings
 from tests.conftest import Content, article_text
 from tests.live import fetch, free_port, gunicorn, require_binary
 
@@ -166,7 +167,7 @@ def header_lists(url: str, **headers: str) -> tuple[int, list[tuple[str, str]]]:
 
 
 def the_apps_security_headers() -> list[tuple[str, str]]:
-    return security_headers({**as_config(Settings()), **APP_SETTINGS})
+    return security_headers(load({}, APP_SETTINGS)[0])
 
 
 def assert_sent_once_each(url: str, **headers: str) -> int:
@@ -230,7 +231,7 @@ def test_the_frozen_site_goes_out_with_the_apps_security_headers(
         ]:
             status, headers, body = fetch(base + path)
             assert status == 200, path
-            for name, value in security_headers(app.config):
+            for name, value in security_headers(get_settings(app)):
                 assert headers.get(name) == value, (path, name)
             assert headers["Cache-Control"] == cache_control, path
             assert headers["Content-Type"].startswith(kind), path

@@ -23,7 +23,7 @@ from blog.content.fields import slugify
 from blog.content.library import Entry, Library
 from blog.editor.check import Finding, Rules, check_entries, summary
 from blog.web import previews
-from blog.web.state import get_library
+from blog.web.state import get_library, get_settings
 
 content = AppGroup("content", help="Check, write, list, preview and publish articles.")
 
@@ -96,8 +96,8 @@ def _library_at(root: Path) -> Library:
 
 
 def _rules(library: Library) -> Rules:
-    config = current_app.config
-    return Rules(config["CATEGORIES"], config["EMBED_HOSTS"], library.clock())
+    settings = get_settings()
+    return Rules(settings.CATEGORIES, settings.EMBED_HOSTS, library.clock())
 
 
 def _read_text(path: Path) -> str:
@@ -208,7 +208,7 @@ def _row(rel: str, entry: Entry, slug: str, now: dt.datetime) -> list[str]:
 def preview_command(file: Path, hours: float | None) -> None:
     """Print a signed link to preview FILE (a draft or scheduled article)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    secret = str(app.config.get("SECRET_KEY") or "")
+    secret = get_settings(app).SECRET_KEY
     if not secret:
         raise click.ClickException("previews need a secret: set FLASK_SECRET_KEY")
     library = get_library()
@@ -217,9 +217,9 @@ def preview_command(file: Path, hours: float | None) -> None:
     found = next((a for a in (*index.unpublished.values(), *index.articles) if a.path == rel), None)
     if found is None:
         raise click.ClickException(f"{file} is not an article the site can read; run the check")
-    life = hours if hours is not None else float(app.config["PREVIEW_HOURS"])
+    life = hours if hours is not None else get_settings(app).PREVIEW_HOURS
     expires = int(time.time() + life * 3600)
-    base = str(app.config["SITE_URL"] or "http://127.0.0.1:8000")
+    base = str(get_settings(app).SITE_URL or "http://127.0.0.1:8000")
     with app.test_request_context(base_url=base):
         click.echo(
             url_for(
@@ -259,7 +259,7 @@ def freeze_command(target: Path, base_url: str | None, only: tuple[str, ...]) ->
     from blog.editor.freeze import freeze
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    origin = base_url or str(app.config["SITE_URL"] or "http://localhost")
+    origin = base_url or str(get_settings(app).SITE_URL or "http://localhost")
     start = time.perf_counter()
     count = freeze(app, target, origin, only or None)
     click.echo(f"wrote {count} files to {target} in {time.perf_counter() - start:.1f} s")

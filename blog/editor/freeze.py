@@ -10,7 +10,7 @@ not static and are left to the app.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,10 @@ from werkzeug.routing import Rule
 
 from blog.content.index import Index
 from blog.content.models import Article
+from blog.settings import Settings
 from blog.web.discovery import sitemap_parts
 from blog.web.pagination import page_count
-from blog.web.state import get_library
+from blog.web.state import get_library, get_settings
 
 #: Answers a static copy cannot hold (they depend on the query or a secret), and the files
 #: copied as they are rather than fetched as pages (``freeze`` below).
@@ -39,14 +40,14 @@ def site_urls(app: Flask, index: Index) -> Iterator[str]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint in NOT_PAGES or "GET" not in (rule.methods or ()):
             continue
-        for values in _fillings(rule, index, app.config):
+        for values in _fillings(rule, index, get_settings(app)):
             url = adapter.build(rule.endpoint, values)
             if url not in seen:  # page 1 of a listing is also its own rule's URL
                 seen.add(url)
                 yield url
 
 
-def _fillings(rule: Rule, index: Index, config: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+def _fillings(rule: Rule, index: Index, settings: Settings) -> Iterator[dict[str, Any]]:
     """The values of each page ``rule`` has (its arguments without a default filled)."""
     needed = rule.arguments - set(rule.defaults or ())
     listings = _by_slug(rule, index) if "slug" in needed else [({}, _listing(rule, index))]
@@ -54,10 +55,10 @@ def _fillings(rule: Rule, index: Index, config: Mapping[str, Any]) -> Iterator[d
         if "number" not in needed:
             yield values
         elif rule.endpoint == SITEMAP_PART:
-            parts = sitemap_parts(index, int(config["SITEMAP_MAX_URLS"]))
+            parts = sitemap_parts(index, settings.SITEMAP_MAX_URLS)
             yield from ({**values, "number": n} for n in range(1, parts + 1))
         else:  # page 1 is the listing's own URL, another rule of the endpoint
-            pages = page_count(len(articles), int(config["PER_PAGE"]))
+            pages = page_count(len(articles), settings.PER_PAGE)
             yield from ({**values, "number": n} for n in range(2, pages + 1))
 
 

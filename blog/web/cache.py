@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response as HTTPResponse
 from werkzeug.wsgi import get_host
 
 from blog.content.index import Index
-from blog.web.state import get_library
+from blog.web.state import get_library, get_settings
 from blog.web.stored import StoredPage
 
 if TYPE_CHECKING:
@@ -49,8 +49,8 @@ class PageCache:
 
     def __init__(self, app: Flask) -> None:
         self.cache = Cache(app)
-        self.config = app.config
-        self.deploy_id = str(app.config["DEPLOY_ID"])
+        self.site_url = get_settings(app).SITE_URL
+        self.deploy_id = get_settings(app).DEPLOY_ID
         self._failing = False
         self._version: str | None = None  # the newest content version seen, and its time
         self._built_at: dt.datetime | None = None
@@ -76,7 +76,7 @@ class PageCache:
         if varying is None:
             return None
         # Pages carry absolute links built from the request's host when SITE_URL is not set.
-        origin = self.config["SITE_URL"] or f"{environ['wsgi.url_scheme']}://{get_host(environ)}"
+        origin = self.site_url or f"{environ['wsgi.url_scheme']}://{get_host(environ)}"
         return self._key(index, f"{origin}{path}?{varying}")
 
     def _key(self, index: Index, url: str) -> str:
@@ -153,7 +153,7 @@ def max_age(index: Index, now: dt.datetime, limit: int | None = None) -> int:
     """Seconds a cache may keep a page: the setting (or ``limit``), cut short by the next
     publication."""
     if limit is None:
-        limit = int(current_app.config["HTTP_MAX_AGE"])
+        limit = get_settings().HTTP_MAX_AGE
     if index.next_publication is not None:
         limit = min(limit, max(0, math.ceil((index.next_publication - now).total_seconds())))
     return limit

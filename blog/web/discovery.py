@@ -18,7 +18,7 @@ from blog.markup.render import feed_html
 from blog.web import feeds
 from blog.web.cache import cached_page, current_index
 from blog.web.pages import find_group, newest_change
-from blog.web.state import get_html, get_library
+from blog.web.state import get_html, get_library, get_settings
 from blog.web.urls import absolute, external_url
 
 bp = Blueprint("discovery", __name__)
@@ -80,18 +80,18 @@ def _feed(
     **values: str,
 ) -> HTTPResponse:
     """One feed of the newest ``FEED_ITEMS`` articles, in format ``kind``."""
-    config = current_app.config
-    items = [_item(a) for a in articles[: int(config["FEED_ITEMS"])]]
+    settings = get_settings()
+    items = [_item(a) for a in articles[: settings.FEED_ITEMS]]
     channel = feeds.Channel(
         title=title,
-        description=config["SITE_DESCRIPTION"],
+        description=settings.SITE_DESCRIPTION,
         home_url=home_url,
         self_url=external_url(self_endpoint, **values),
-        language=config["SITE_LANGUAGE"],
-        ttl_minutes=int(config["FEED_TTL"]),
-        logo_url=absolute(config["SITE_LOGO"]),
-        icon_url=absolute(config["SITE_LOGO"]),
-        publisher=config["SITE_NAME"],
+        language=settings.SITE_LANGUAGE,
+        ttl_minutes=settings.FEED_TTL,
+        logo_url=absolute(settings.SITE_LOGO),
+        icon_url=absolute(settings.SITE_LOGO),
+        publisher=settings.SITE_NAME,
     )
     response = make_response(BUILDERS[kind](channel, items))
     response.content_type = CONTENT_TYPES[kind]
@@ -139,7 +139,7 @@ def _followed(
 ) -> tuple[Sequence[Article], str, str, dict[str, str]]:
     """What a feed follows: its articles, its title, the page it mirrors and its URL values."""
     index = current_index()
-    site = current_app.config["SITE_NAME"]
+    site = get_settings().SITE_NAME
     if listing == "site":
         return index.articles, site, external_url("site.home"), {}
     if listing == "deals":
@@ -189,7 +189,7 @@ def _xml(template: str, modified: dt.datetime, **context: object) -> HTTPRespons
 def sitemap() -> HTTPResponse:
     """The sitemap; past ``SITEMAP_MAX_URLS`` URLs, an index of numbered sitemaps."""
     urls = _sitemap_urls()
-    limit = int(current_app.config["SITEMAP_MAX_URLS"])
+    limit = get_settings().SITEMAP_MAX_URLS
     modified = current_index().last_modified
     if not _part_count(len(urls), limit):
         return _xml("sitemap.xml", modified, urls=urls)
@@ -205,7 +205,7 @@ def sitemap() -> HTTPResponse:
 def sitemap_part(number: int) -> HTTPResponse:
     """One numbered sitemap of the index; 404 when the sitemap fits in one file."""
     urls = _sitemap_urls()
-    limit = int(current_app.config["SITEMAP_MAX_URLS"])
+    limit = get_settings().SITEMAP_MAX_URLS
     if not 1 <= number <= _part_count(len(urls), limit):
         abort(404)
     chunk = urls[(number - 1) * limit : number * limit]

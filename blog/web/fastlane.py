@@ -12,7 +12,7 @@ cannot drift apart. Anything else, and any miss, goes on to Flask, which fills t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from blog.content.library import Library
 from blog.web.cache import PageCache, max_age
@@ -31,13 +31,13 @@ class FastLane:
         app: WSGIApplication,
         library: Library,
         pages: PageCache,
-        config: dict[str, Any],
+        max_age_limit: int,
         headers: list[tuple[str, str]],
     ) -> None:
         self.app = app
         self.library = library
         self.pages = pages
-        self.config = config
+        self.max_age_limit = max_age_limit  # HTTP_MAX_AGE
         self.headers = headers  # the security headers (security.py)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -47,10 +47,8 @@ class FastLane:
             key = self.pages.page_key(index, environ)
             page = self.pages.hot(key) if key is not None else None
             if page is not None:
-                limit = int(self.config["HTTP_MAX_AGE"])
-                status, headers, body = page.answer(
-                    environ, max_age(index, self.library.clock(), limit), self.headers
-                )
+                freshness = max_age(index, self.library.clock(), self.max_age_limit)
+                status, headers, body = page.answer(environ, freshness, self.headers)
                 start_response(_REASONS[status], headers)
                 # No body for a 304 or a HEAD, and no write at all (b"" would cost a send).
                 return [] if status == 304 or method == "HEAD" else [body]

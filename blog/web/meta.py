@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
-
 from blog.content.index import Group
 from blog.content.models import Article
+from blog.web.state import get_settings
 from blog.web.urls import absolute, external_url
 
 FEED_TYPES = {
@@ -62,7 +61,7 @@ class PageMeta:
 
 
 def site_feeds() -> list[FeedLink]:
-    name = current_app.config["SITE_NAME"]
+    name = get_settings().SITE_NAME
     return [
         FeedLink(f"{name} (RSS)", external_url("discovery.site_rss"), "rss"),
         FeedLink(f"{name} (Atom)", external_url("discovery.site_atom"), "atom"),
@@ -71,7 +70,7 @@ def site_feeds() -> list[FeedLink]:
 
 
 def group_feeds(kind: str, group: Group) -> list[FeedLink]:
-    label = f"{current_app.config['SITE_NAME']}: {group.name}"
+    label = f"{get_settings().SITE_NAME}: {group.name}"
     return [
         FeedLink(f"{label} (RSS)", external_url(f"discovery.{kind}_rss", slug=group.slug), "rss"),
         FeedLink(
@@ -81,17 +80,17 @@ def group_feeds(kind: str, group: Group) -> list[FeedLink]:
 
 
 def deals_feeds() -> list[FeedLink]:
-    label = f"{current_app.config['SITE_NAME']}: Deals (RSS)"
+    label = f"{get_settings().SITE_NAME}: Deals (RSS)"
     return [FeedLink(label, external_url("discovery.deals_rss"), "rss")]
 
 
 def _publisher() -> dict[str, Any]:
-    config = current_app.config
+    settings = get_settings()
     return {
         "@type": "NewsMediaOrganization",
-        "name": config["SITE_NAME"],
+        "name": settings.SITE_NAME,
         "url": absolute("/"),
-        "logo": {"@type": "ImageObject", "url": absolute(config["SITE_LOGO"])},
+        "logo": {"@type": "ImageObject", "url": absolute(settings.SITE_LOGO)},
     }
 
 
@@ -99,7 +98,7 @@ def image_url(article: Article | None) -> str:
     """An absolute image for cards: the article's own, else the site's logo."""
     if article and article.image:
         return absolute(article.image)
-    return absolute(current_app.config["SITE_LOGO"])
+    return absolute(get_settings().SITE_LOGO)
 
 
 def article_meta(article: Article, url: str, category: Group | None) -> PageMeta:
@@ -114,7 +113,7 @@ def article_meta(article: Article, url: str, category: Group | None) -> PageMeta
         "dateModified": article.modified.isoformat(),
         "author": [{"@type": "Person", "name": article.author}]
         if article.author
-        else [{"@type": "Organization", "name": current_app.config["SITE_NAME"]}],
+        else [{"@type": "Organization", "name": get_settings().SITE_NAME}],
         "publisher": _publisher(),
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "url": url,
@@ -170,7 +169,7 @@ def listing_meta(
         "url": url,
         "isPartOf": {
             "@type": "WebSite",
-            "name": current_app.config["SITE_NAME"],
+            "name": get_settings().SITE_NAME,
             "url": absolute("/"),
         },
         "mainEntity": {

@@ -11,7 +11,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     make_response,
     redirect,
     render_template,
@@ -28,7 +27,7 @@ from blog.markup.render import table_of_contents
 from blog.web import meta, previews
 from blog.web.cache import cached_page, current_index, set_freshness
 from blog.web.pagination import Page, paginate
-from blog.web.state import get_html
+from blog.web.state import get_html, get_settings
 from blog.web.urls import external_url
 
 bp = Blueprint("site", __name__)
@@ -122,10 +121,10 @@ def find_group(groups: Mapping[str, Group], slug: str, endpoint: str, number: in
 @bp.route("/page/<int:number>/", endpoint="home")
 @cached_page
 def home(number: int) -> HTTPResponse:
-    config = current_app.config
+    settings = get_settings()
     page = paginate(current_index().articles, number, "site.home")
     return _listing(
-        "home.html", page, config["SITE_NAME"], config["SITE_DESCRIPTION"], meta.site_feeds()
+        "home.html", page, settings.SITE_NAME, settings.SITE_DESCRIPTION, meta.site_feeds()
     )
 
 
@@ -171,7 +170,7 @@ def preview_article(slug: str) -> HTTPResponse:
     """A draft or scheduled article behind a signed, expiring link: private, never cached."""
     index = current_index()
     found = index.unpublished.get(slug) or index.by_slug.get(slug)
-    secret = str(current_app.config.get("SECRET_KEY") or "")
+    secret = get_settings().SECRET_KEY
     expires, given = request.args.get("expires", ""), request.args.get("signature", "")
     if found is None or not previews.is_valid(secret, slug, expires, given, time.time()):
         abort(404)
@@ -210,7 +209,7 @@ def deals(number: int) -> HTTPResponse:
 
 def _group_index(kind: str, groups: Mapping[str, Group]) -> HTTPResponse:
     title = "Categories" if kind == "category" else "Tags"
-    site = current_app.config["SITE_NAME"]
+    site = get_settings().SITE_NAME
     entries = [(g.name, external_url(f"site.{kind}", slug=g.slug)) for g in groups.values()]
     page_meta = meta.listing_meta(
         title,

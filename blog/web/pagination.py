@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from flask import abort, current_app, url_for
+from flask import abort, url_for
 
+from blog.web.state import get_settings
 from blog.web.urls import external_url
 
 T = TypeVar("T")
@@ -64,7 +65,7 @@ def page_of(
     items: Sequence[T], total: int, number: int, endpoint: str, number_arg: str, **args: Any
 ) -> Page[T]:
     """Page ``number`` of ``total`` items, ``items`` being its own; 404 past the last page."""
-    size = int(current_app.config["PER_PAGE"])
+    size = get_settings().PER_PAGE
     count = page_count(total, size)
     if not 1 <= number <= count:
         abort(404)
@@ -73,6 +74,6 @@ def page_of(
 
 def paginate(items: Sequence[T], number: int, endpoint: str, **args: Any) -> Page[T]:
     """A page of a listing held whole, its number in the URL's path; 404 past the last."""
-    size = int(current_app.config["PER_PAGE"])
+    size = get_settings().PER_PAGE
     shown = items[(number - 1) * size : number * size] if number > 0 else items[:0]
     return page_of(shown, len(items), number, endpoint, "number", **args)

@@ -2,49 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, request
 from werkzeug.wrappers import Response as HTTPResponse
 
-from blog.content.library import Library
-from blog.search.engine import SearchIndex
 from blog.web import meta
 from blog.web.cache import cached_page_varying, current_index
 from blog.web.pages import newest_change, render_page
 from blog.web.pagination import page_of
+from blog.web.state import get_search, get_settings
 
 bp = Blueprint("search", __name__)
 
 MAX_QUERY = 200  # characters of a search query that are read at all
-
-
-class LiveSearch:
-    """The app's search engine, kept at the library's current content version."""
-
-    def __init__(self, engine: SearchIndex, library: Library) -> None:
-        self.engine = engine
-        self.library = library
-        self._version: str | None = None
-        self._lock = threading.Lock()
-
-    def current(self) -> SearchIndex:
-        """The engine, synced first if the content changed (incrementally: only changed
-        articles). Always to the library's newest index, so no sync ever goes backwards; a
-        request has refreshed it already (``current_index``), this never does."""
-        if self._version != self.library.current.version:
-            with self._lock:
-                index = self.library.current
-                if self._version != index.version:
-                    self.engine.sync(index.articles)
-                    self._version = index.version
-        return self.engine
-
-
-def _live_search() -> LiveSearch:
-    live: LiveSearch = current_app.extensions["blog.search"]
-    return live
 
 
 @bp.route("/search")
@@ -55,8 +26,8 @@ def search() -> HTTPResponse:
     number = request.args.get("page", "1")
     if not number.isdigit() or len(number) > 6 or int(number) < 1:
         abort(400)
-    per_page = int(current_app.config["PER_PAGE"])
-    engine = _live_search().current()
+    per_page = get_settings().PER_PAGE
+    engine = get_search().current()
     results = engine.search(query, limit=per_page, offset=(int(number) - 1) * per_page)
     page = page_of(
         results.hits, results.total, int(number), "search.search", "page", q=results.query
@@ -65,8 +36,7 @@ def search() -> HTTPResponse:
     page_meta = replace(
         meta.PageMeta(
             title,
-            f"Articles on {current_app.config['SITE_NAME']} matching "
-            f"{results.query or 'your words'}.",
+            f"Articles on {get_settings().SITE_NAME} matching {results.query or 'your words'}.",
             "",
             meta.image_url(None),
         ),

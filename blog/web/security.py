@@ -14,12 +14,15 @@ cached copies are then smaller, and a hit no longer parses 600 bytes of headers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import get_host
+
+from blog.settings import Settings
+from blog.web.state import get_settings
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -62,25 +65,25 @@ PROXY_SENT = frozenset(
 )
 
 
-def security_headers(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+def security_headers(settings: Settings) -> list[tuple[str, str]]:
     """The headers for every response of a site with these settings."""
     headers = [
-        ("Content-Security-Policy", content_security_policy(config["EMBED_HOSTS"])),
+        ("Content-Security-Policy", content_security_policy(settings.EMBED_HOSTS)),
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
         ("Permissions-Policy", PERMISSIONS),
         ("X-Frame-Options", "DENY"),  # frame-ancestors for browsers that predate it
         ("Cross-Origin-Opener-Policy", "same-origin"),
     ]
-    if str(config["SITE_URL"]).startswith("https://"):
+    if settings.SITE_URL.startswith("https://"):
         headers.append(("Strict-Transport-Security", f"max-age={HSTS_SECONDS}"))
     return headers
 
 
-def own_headers(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+def own_headers(settings: Settings) -> list[tuple[str, str]]:
     """The security headers the app sends itself: all, or those the proxy does not send."""
-    headers = security_headers(config)
-    if config["PROXY_SENDS_SECURITY_HEADERS"]:
+    headers = security_headers(settings)
+    if settings.PROXY_SENDS_SECURITY_HEADERS:
         headers = [(name, value) for name, value in headers if name not in PROXY_SENT]
     return headers
 
@@ -88,7 +91,7 @@ def own_headers(config: Mapping[str, Any]) -> list[tuple[str, str]]:
 def init_app(app: Flask) -> list[tuple[str, str]]:
     """Add the headers to every response Flask makes but a 304; the headers, for cached
     pages (``StoredPage.answer``, in the fast lane and the view wrapper)."""
-    headers = own_headers(app.config)
+    headers = own_headers(get_settings(app))
     app.extensions["blog.security_headers"] = headers
 
     @app.after_request

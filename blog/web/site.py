@@ -20,12 +20,12 @@ from blog.content.store import Store, default_folder
 from blog.markup.html import ArticleHtml
 from blog.markup.render import Renderer
 from blog.search.engine import SearchIndex
+from blog.search.live import LiveSearch
 from blog.settings import Settings
 from blog.web import security, urls
 from blog.web.cache import PageCache
 from blog.web.fastlane import FastLane
-from blog.web.search import LiveSearch
-from blog.web.state import get_html, get_library
+from blog.web.state import get_html, get_library, get_search
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def assemble(app: Flask, settings: Settings) -> None:
     store.close()  # the master's connection must not cross gunicorn's fork
     headers = security.init_app(app)
     app.wsgi_app = FastLane(  # type: ignore[method-assign]
-        app.wsgi_app, library, pages, app.config, headers
+        app.wsgi_app, library, pages, settings.HTTP_MAX_AGE, headers
     )
     app.wsgi_app = security.HostCheck(app.wsgi_app, headers)  # type: ignore[method-assign]
     if hops := settings.PROXY_FIX:  # outermost: the fast lane needs the real host too
@@ -72,7 +72,7 @@ def prepare_worker(app: Flask) -> None:
     library.refresh()
     keep_fresh(library, prerender=get_html(app).html)
     try:
-        app.extensions["blog.search"].current()
+        get_search(app).current()
     except sqlite3.Error as e:  # pages do not need search: the worker serves them regardless
         log.error("search index unavailable: %s", e)
 

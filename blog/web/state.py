@@ -6,6 +6,7 @@ from flask import Flask, current_app
 
 from blog.content.library import Library
 from blog.markup.html import ArticleHtml
+from blog.search.live import LiveSearch
 from blog.settings import Settings
 
 
@@ -25,3 +26,9 @@ def get_settings(app: Flask | None = None) -> Settings:
     """The app's typed settings, read and checked once at start (``blog/settings.py``)."""
     settings: Settings = (app or current_app).extensions["blog.settings"]
     return settings
+
+
+def get_search(app: Flask | None = None) -> LiveSearch:
+    """The app's search engine, kept at the library's current content version."""
+    search: LiveSearch = (app or current_app).extensions["blog.search"]
+    return search

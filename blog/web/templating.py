@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 
 from blog.web.cache import current_index
-from blog.web.state import get_library
+from blog.web.state import get_library, get_settings
 
 
 def local_date(moment: dt.datetime) -> str:
@@ -25,11 +25,11 @@ def local_datetime(moment: dt.datetime) -> str:
 
 def site_context() -> dict[str, Any]:
     """What every template needs: the site's name and the categories for the header."""
-    config = current_app.config
+    settings = get_settings()
     return {
-        "site_name": config["SITE_NAME"],
-        "site_description": config["SITE_DESCRIPTION"],
-        "site_language": config["SITE_LANGUAGE"],
+        "site_name": settings.SITE_NAME,
+        "site_description": settings.SITE_DESCRIPTION,
+        "site_language": settings.SITE_LANGUAGE,
         "nav_categories": current_index().categories.values(),
     }
 

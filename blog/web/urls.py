@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import request, url_for
+
+from blog.web.state import get_settings
 
 
 def article_path(slug: str) -> str:
@@ -23,7 +25,7 @@ def site_root() -> str:
 
     Paths from ``url_for`` already carry any mount prefix, so this is the origin only.
     """
-    configured = str(current_app.config["SITE_URL"])
+    configured = get_settings().SITE_URL
     return configured.rstrip("/") + "/" if configured else request.host_url
 
 
@@ -34,6 +36,6 @@ def absolute(path: str) -> str:
 
 def external_url(endpoint: str, **values: Any) -> str:
     """``url_for`` as an absolute URL on the site's public origin."""
-    if current_app.config["SITE_URL"]:
+    if get_settings().SITE_URL:
         return absolute(url_for(endpoint, _external=False, **values))
     return url_for(endpoint, _external=True, **values)

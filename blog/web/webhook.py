@@ -12,10 +12,10 @@ import hashlib
 import hmac
 import threading
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 
 from blog.content import git
-from blog.web.state import get_library
+from blog.web.state import get_library, get_settings
 
 bp = Blueprint("hooks", __name__)
 
@@ -36,7 +36,7 @@ def signature_matches(secret: str, body: bytes, headers: dict[str, str]) -> bool
 
 @bp.post("/-/hooks/git")
 def git_hook() -> tuple[Response, int]:
-    secret = str(current_app.config["WEBHOOK_SECRET"] or "")
+    secret = get_settings().WEBHOOK_SECRET
     if not secret:
         abort(404)
     request.max_content_length = MAX_HOOK_BYTES  # a push event is small; refuse floods
