@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import article_text
 from tests.live import CHROMIUM, CHROMIUM_FLAGS, ROOT, gunicorn
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server]  # the pages come from gunicorn
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"

@@ -86,6 +86,7 @@ def test_a_file_written_in_two_halves_serves_the_old_then_the_new(
     assert b"New Headline" in client.get("/news/quay/").data
 
 
+@pytest.mark.server
 def test_a_worker_killed_under_load_costs_no_error_page(tmp_path: Path) -> None:
     content = tmp_path / "content"
     content.mkdir()

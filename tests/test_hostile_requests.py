@@ -173,6 +173,7 @@ def raw_request(base: str, request_line: str) -> bytes:
     return data
 
 
+@pytest.mark.server
 def test_raw_path_tricks_through_gunicorn(tmp_path: Path) -> None:
     content = tmp_path / "content"
     content.mkdir()

@@ -141,6 +141,8 @@ def test_old_addresses_redirect_only_to_the_site(app: Flask, client: FlaskClient
             assert re.match(r"^(https://news\.example)?/news/[^/]+/$", response.location), path
 
 
+@pytest.mark.server
+@pytest.mark.browser
 def test_no_vector_runs_in_chromium(app: Flask, corpus: Path, tmp_path: Path) -> None:
     """Every article and every page of the home listing, loaded with the CSP bypassed."""
     require_binary("chromium")

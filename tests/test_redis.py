@@ -16,6 +16,7 @@ from tests.conftest import Content, article_text
 from tests.html import elements, parse, text_of
 from tests.live import ROOT, RedisServer, fetch, gunicorn, require_binary
 
+pytestmark = pytest.mark.server  # redis-server, and gunicorn for two hosts
 SITE_URL = "https://news.example"
 
 
