@@ -1,17 +1,21 @@
-"""Fixtures: a real app over real files in a temporary content folder."""
+"""Fixtures: a real app over real files in a temporary content folder. Hooks: a test that
+starts a server or a browser without its marker fails."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from blog import create_app, get_library
+from tests.live import UnmarkedTestError, marker_for
 
 FIXED_NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 
@@ -89,3 +93,37 @@ def client(app: Flask) -> Iterator[FlaskClient]:
 def set_clock(app: Flask, now: dt.datetime) -> None:
     """Move the library's idea of 'now' (publication times), nothing else."""
     get_library(app).clock = lambda: now
+
+
+# Markers kept honest: the fast suite (-m "not server and not browser") must start no server
+# and no browser, so a test that starts one without the marker that says so fails at once.
+
+
+_running: list[pytest.Item] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    _running.append(item)  # setup, call and teardown, module-scoped fixtures included
+    try:
+        return (yield)
+    finally:
+        _running.pop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    sys.addaudithook(_refuse_unmarked_programs)
+
+
+def _refuse_unmarked_programs(event: str, args: tuple[object, ...]) -> None:
+    """Every process a test starts goes through here (the interpreter's audit event)."""
+    if event != "subprocess.Popen" or not _running:
+        return
+    argv = cast(list[str], args[1])  # (executable, args, cwd, env)
+    needed = marker_for(argv)
+    item = _running[-1]
+    if needed and item.get_closest_marker(needed) is None:
+        raise UnmarkedTestError(
+            f"{item.nodeid} starts {argv[0]} but is not marked {needed}: "
+            f"add @pytest.mark.{needed} (or pytestmark) so the fast suite leaves it out"
+        )

@@ -25,6 +25,29 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# What a test starts, by program name, and the marker that must say so: a test that starts
+# one unmarked would run in the fast suite (``-m "not server and not browser"``).
+MARKER_FOR_PROGRAM = {
+    "gunicorn": "server",
+    "nginx": "server",
+    "redis-server": "server",
+    "chromium": "browser",
+    "lighthouse": "browser",
+}
+
+
+class UnmarkedTestError(Exception):
+    """A test started a server or a browser that its markers do not declare."""
+
+
+def marker_for(argv: list[str]) -> str | None:
+    """The marker a test needs to start ``argv``: by the program's name, the module given to
+    ``python -m``, or Playwright's driver (which starts Chromium)."""
+    words = [os.fsdecode(word) for word in argv[:3]]
+    if any("/playwright/driver/" in word for word in words):
+        return "browser"
+    program = words[2] if len(words) > 2 and words[1] == "-m" else words[0]
+    return MARKER_FOR_PROGRAM.get(Path(program).name)
 
 
 def free_port() -> int:
