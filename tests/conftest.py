@@ -13,6 +13,8 @@ from typing import cast
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from blog import create_app, get_library
 from tests.live import UnmarkedTestError, marker_for
@@ -52,6 +54,25 @@ class Content:
         return self.write(name, article_text(**kwargs))
 
 
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once per test run rather than once per app: each test builds an
+    app of its own, and compiling the templates cost more than the rest of most tests. The
+    key is the template and its source, so a template edited mid-run is compiled again."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = CompiledTemplates()
+
+
 @pytest.fixture
 def content(tmp_path: Path) -> Content:
     root = tmp_path / "content"
@@ -71,6 +92,7 @@ def make_app(content: Content) -> Callable[..., Flask]:
         }
         settings.update(config)
         app = create_app(settings)
+        app.jinja_env.bytecode_cache = TEMPLATES
         library = get_library(app)
         library.clock = lambda: FIXED_NOW
         library.load()  # index again as of the fixed clock
