@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import cast
 
+import hypothesis
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -20,6 +21,13 @@ from blog import create_app, get_library
 from tests.live import UnmarkedTestError, marker_for
 
 FIXED_NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+
+# CI runs every test (.ci/run sets CI=true), with generated inputs at their full size (for
+# hypothesis, its own "ci" profile); the fast suite a developer runs takes a sample of them.
+THOROUGH = os.environ.get("CI") == "true"
+hypothesis.settings.register_profile("sample", max_examples=15)
+if not THOROUGH:
+    hypothesis.settings.load_profile("sample")
 
 
 def article_text(

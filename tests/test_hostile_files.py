@@ -218,8 +218,7 @@ def yaml_value(item: object) -> str:
     return str(item)
 
 
-@settings(
-    max_examples=60,
+@settings(  # as many examples as the profile says (conftest.py): 15, or 100 in CI
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
