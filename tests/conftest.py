@@ -88,23 +88,29 @@ def content(tmp_path: Path) -> Content:
     return Content(root)
 
 
+def build_app(root: Path, **config: object) -> Flask:
+    """The app over the content folder ``root``, looking at it on every request, its clock
+    fixed at FIXED_NOW."""
+    settings: dict[str, object] = {
+        "TESTING": True,
+        "CONTENT_DIR": str(root),
+        "CONTENT_CHECK_INTERVAL": 0,
+        "CACHE_TYPE": "SimpleCache",
+        "STORE_DIR": "off",
+    }
+    settings.update(config)
+    app = create_app(settings)
+    app.jinja_env.bytecode_cache = TEMPLATES
+    library = get_library(app)
+    library.clock = lambda: FIXED_NOW
+    library.load()  # index again as of the fixed clock
+    return app
+
+
 @pytest.fixture
 def make_app(content: Content) -> Callable[..., Flask]:
     def make(**config: object) -> Flask:
-        settings: dict[str, object] = {
-            "TESTING": True,
-            "CONTENT_DIR": str(content.root),
-            "CONTENT_CHECK_INTERVAL": 0,
-            "CACHE_TYPE": "SimpleCache",
-            "STORE_DIR": "off",
-        }
-        settings.update(config)
-        app = create_app(settings)
-        app.jinja_env.bytecode_cache = TEMPLATES
-        library = get_library(app)
-        library.clock = lambda: FIXED_NOW
-        library.load()  # index again as of the fixed clock
-        return app
+        return build_app(content.root, **config)
 
     return make
 

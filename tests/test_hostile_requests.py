@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import Content, article_text
+from tests.conftest import Content, article_text, build_app
 from tests.live import gunicorn
 
 SECRETS = (b"def create_app", b"root:x:0:0", b"SECRET_KEY", b"[tool.", b"import ")
@@ -68,10 +68,12 @@ ODD = [
 ]
 
 
-@pytest.fixture
-def client(content: Content, app: Flask) -> FlaskClient:
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    """One app for the module: its tests only send requests."""
+    content = Content(tmp_path_factory.mktemp("content"))
     content.write("2025-01-02-quay.md", article_text(title="The Quay", front="categoria: Harbour"))
-    return app.test_client()
+    return build_app(content.root).test_client()
 
 
 def assert_harmless(status: int, body: bytes, url: str) -> None:
