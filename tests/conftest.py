@@ -18,6 +18,7 @@ from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 
 from blog import create_app, get_library
+from tests.articles import Content
 from tests.live import UnmarkedTestError, marker_for
 
 FIXED_NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
@@ -28,38 +29,6 @@ THOROUGH = os.environ.get("CI") == "true"
 hypothesis.settings.register_profile("sample", max_examples=15)
 if not THOROUGH:
     hypothesis.settings.load_profile("sample")
-
-
-def article_text(
-    title: str = "Harbour Cities Turn to Tidal Power",
-    date: str = "2025-06-02T07:45:10.118Z",
-    body: str = "<!--StartFragment-->\n\nThe body text.\n\n<!--EndFragment-->",
-    front: str = "",
-) -> str:
-    """An article in the editors' exact format; ``front`` is extra raw YAML front matter."""
-    head = f"---\ntitle: {title}\ndate: {date}\n" + (front.strip("\n") + "\n" if front else "")
-    return head + "---\n" + body + "\n"
-
-
-class Content:
-    """The temporary content folder, with helpers that write files the way editors do."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._tick = 1_700_000_000
-
-    def write(self, name: str, text: str | bytes) -> Path:
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = text.encode() if isinstance(text, str) else text
-        path.write_bytes(data)
-        # Distinct, explicit mtimes: a stamp scan must never depend on the clock's resolution.
-        self._tick += 10
-        os.utime(path, (self._tick, self._tick))
-        return path
-
-    def article(self, name: str, **kwargs: str) -> Path:
-        return self.write(name, article_text(**kwargs))
 
 
 class CompiledTemplates(BytecodeCache):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import article_text
+from tests.articles import article_text
 from tests.live import CHROMIUM, CHROMIUM_FLAGS, ROOT, gunicorn
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # the pages come from gunicorn

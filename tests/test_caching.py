@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 
 import blog.web.pages
 from blog.web.state import get_html
-from tests.conftest import FIXED_NOW, Content
+from tests.articles import Content
+from tests.conftest import FIXED_NOW
 
 PAGES = [
     "/",

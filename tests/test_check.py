@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import Content, article_text
+from tests.articles import Content, article_text
 from tests.html import elements, parse, text_of
 
 GOOD = article_text(front='categoria: Business\ntags:\n  - "#AI #Amazon"\ndeals: No')

@@ -8,7 +8,7 @@ import brotli
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import Content, article_text
+from tests.articles import Content, article_text
 
 
 @pytest.fixture

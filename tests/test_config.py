@@ -10,7 +10,7 @@ from blog import create_app, get_library
 from blog.settings import Settings, SettingsError, documentation_table, load
 from blog.web.site import code_fingerprint
 from blog.web.state import get_settings
-from tests.conftest import Content
+from tests.articles import Content
 
 
 @pytest.mark.filterwarnings("ignore:Flask-Caching")

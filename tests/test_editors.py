@@ -13,7 +13,8 @@ from flask import Flask
 
 from blog import get_library
 from blog.content.models import parse_article
-from tests.conftest import FIXED_NOW, Content, article_text
+from tests.articles import Content, article_text
+from tests.conftest import FIXED_NOW
 from tests.html import elements, parse, text_of
 
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from werkzeug.test import Client
 
-from tests.conftest import Content, article_text
+from tests.articles import Content, article_text
 
 URLS = ["/", "/news/quay/", "/category/harbour/", "/tag/ferries/", "/feed.xml", "/sitemap.xml"]
 

@@ -18,7 +18,7 @@ from flask import Flask
 
 import blog.content.watch
 from blog import get_library
-from tests.conftest import Content, article_text
+from tests.articles import Content, article_text
 from tests.live import all_workers, gunicorn
 
 

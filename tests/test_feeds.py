@@ -11,9 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from lxml import etree
 
-from tests.conftest import Content
+from tests.articles import XSS_VECTORS, Content, yaml_string
 from tests.html import elements, executable_constructs, parse, text_of
-from tests.test_sanitizing import VECTORS
 
 FEEDS = {
     "/feed.xml": "/",
@@ -222,14 +221,14 @@ def test_feed_items_are_limited_by_the_setting(news: Content, make_app) -> None:
 def test_no_script_survives_into_any_feed(
     content: Content, make_app: Callable[..., Flask], feed_url: str
 ) -> None:
-    for n, vector in enumerate(VECTORS):
-        quoted = json.dumps(vector)
-        content.write(
-            f"hostile-{n}.md",
-            f"---\ntitle: {quoted}\ndate: 2025-01-01\nshort-description: {quoted}\n"
-            f"tags:\n  - {json.dumps('#x ' + vector)}\nmk1: {quoted}\n---\n{vector}\n",
+    for n, vector in enumerate(XSS_VECTORS):
+        quoted = yaml_string(vector)
+        tags = yaml_string("#x " + vector)
+        front = f"short-description: {quoted}\ntags:\n  - {tags}\nmk1: {quoted}"
+        content.article(
+            f"hostile-{n}.md", title=quoted, date="2025-01-01", front=front, body=vector
         )
-    client = make_app(FEED_ITEMS=len(VECTORS)).test_client()
+    client = make_app(FEED_ITEMS=len(XSS_VECTORS)).test_client()
     response = client.get(feed_url)
     if feed_url.endswith(".json"):
         items = json.loads(response.data)["items"]
@@ -243,8 +242,8 @@ def test_no_script_survives_into_any_feed(
         details = [c for e in entries for c in e.get("content", [])]
         details += [e.summary_detail for e in entries]
         markup = [d.value for d in details if d.type == "text/html"]
-        assert len(markup) >= len(VECTORS)
-    assert len(items) == len(VECTORS)
+        assert len(markup) >= len(XSS_VECTORS)
+    assert len(items) == len(XSS_VECTORS)
     for html in markup:
         assert list(executable_constructs(parse(f"<body>{html}</body>"))) == [], html
 
@@ -355,11 +354,15 @@ def test_control_characters_in_any_field_never_break_a_feed(
 ) -> None:
     # YAML escapes reach every field: bell, NUL, vertical tab, escape, U+FFFE.
     nasty = '"Bell\\x07 NUL\\0 VT\\v ESC\\e not\\uFFFE"'
-    content.write(
+    content.article(
         "2025-01-02-nasty.md",
-        f"---\ntitle: {nasty}\ndate: 2025-01-02T00:00:00Z\nshort-description: {nasty}\n"
-        f"categoria: {nasty}\ntags:\n  - {nasty}\nauthor: {nasty}\nmk1: {nasty}\n"
-        "---\nBody \x01 with \x1b controls.\n",
+        title=nasty,
+        date="2025-01-02T00:00:00Z",
+        front=(
+            f"short-description: {nasty}\ncategoria: {nasty}\ntags:\n  - {nasty}\n"
+            f"author: {nasty}\nmk1: {nasty}"
+        ),
+        body="Body \x01 with \x1b controls.",
     )
     response = client.get(url)
     assert response.status_code == 200

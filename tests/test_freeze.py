@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from lxml import etree
 
-from tests.conftest import Content, article_text
+from tests.articles import Content, article_text
 
 BASE = "https://news.example"
 

@@ -19,7 +19,8 @@ import blog.content.watch
 from blog import get_library
 from blog.content.refresher import keep_fresh
 from blog.web.state import get_html
-from tests.conftest import FIXED_NOW, Content, article_text, set_clock
+from tests.articles import Content, article_text
+from tests.conftest import FIXED_NOW, set_clock
 from tests.html import elements, parse, text_of
 
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import blog.content.library
 from blog import get_library
 from blog.content.models import ArticleError, parse_article
-from tests.conftest import Content, article_text
+from tests.articles import Content, article_text, yaml_value
 from tests.html import executable_constructs, parse
 
 BILLION_LAUGHS = """---
@@ -205,17 +205,6 @@ keys = st.sampled_from(
         "x-other",
     ]
 )
-
-
-def yaml_value(item: object) -> str:
-    """A YAML rendering an editor might type: plain, quoted or flow style."""
-    if isinstance(item, list):
-        return "[" + ", ".join(yaml_value(i) for i in item) + "]"
-    if isinstance(item, str):
-        return '"' + item.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-    if isinstance(item, dt.date):
-        return item.isoformat()
-    return str(item)
 
 
 @settings(  # as many examples as the profile says (conftest.py): 15, or 100 in CI

@@ -14,7 +14,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import Content, article_text, build_app
+from tests.articles import Content, article_text
+from tests.conftest import build_app
 from tests.live import gunicorn
 
 SECRETS = (b"def create_app", b"root:x:0:0", b"SECRET_KEY", b"[tool.", b"import ")

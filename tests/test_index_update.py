@@ -9,9 +9,9 @@ import pytest
 
 from blog.content.index import Index, build_index
 from blog.content.index_update import update_index
-from blog.content.models import Article, parse_article
+from blog.content.models import Article
 from blog.web.urls import article_path
-from tests.conftest import article_text
+from tests.articles import parsed_article
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 CATEGORIES = ["Business", "Sport", "sport", "Culture", None]
@@ -38,8 +38,20 @@ def random_article(
         front.append("aliases:\n  - /old/" + path)
     if rng.random() < shared_p:
         front.append("slug: shared-slug")
-    text = article_text(title=f"{path} v{version}", date=date.isoformat(), front="\n".join(front))
-    return parse_article(path, text.encode(), f"{path}:{version}", dt.UTC)
+    return parsed_article(
+        path,
+        source_hash=f"{path}:{version}",
+        title=f"{path} v{version}",
+        date=date.isoformat(),
+        front="\n".join(front),
+    )
+
+
+def edited(path: str, title: str, front: str = "") -> Article:
+    """An edit of ``path`` on 1 June 2025; a version of its own for each title."""
+    return parsed_article(
+        path, source_hash=f"{path}{title}", title=title, date="2025-06-01T00:00:00Z", front=front
+    )
 
 
 def summary(index: Index) -> dict[str, object]:
@@ -115,25 +127,17 @@ def test_a_plain_edit_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> No
         lambda *a, **k: builds.append(1) or build_index(*a, **k),
     )
     path = next(iter(files))
-    edited = parse_article(
-        path, article_text(title="Edited", date="2025-06-01T00:00:00Z").encode(), "edited", dt.UTC
-    )
-    files = {**files, path: edited}
+    edit = edited(path, "Edited")
+    files = {**files, path: edit}
     updated = update_index(index, files, {path}, NOW, {})
     assert builds == []
-    assert updated.by_slug[edited.slug].title == "Edited"
+    assert updated.by_slug[edit.slug].title == "Edited"
 
 
 def test_an_edit_that_claims_another_slug_is_settled_by_a_full_build() -> None:
-    make = lambda path, title, front="": parse_article(  # noqa: E731
-        path,
-        article_text(title=title, date="2025-06-01T00:00:00Z", front=front).encode(),
-        f"{path}{title}",
-        dt.UTC,
-    )
-    files = {"a.md": make("a.md", "A"), "b.md": make("b.md", "B")}
+    files = {"a.md": edited("a.md", "A"), "b.md": edited("b.md", "B")}
     index = build_index(files, NOW, article_path=article_path)
-    files = {**files, "b.md": make("b.md", "B2", "slug: a")}
+    files = {**files, "b.md": edited("b.md", "B2", "slug: a")}
     updated = update_index(index, files, {"b.md"}, NOW, {})
     assert summary(updated) == summary(build_index(files, NOW, article_path=article_path))
     assert sorted(updated.by_slug) == ["a", "a-2"]
@@ -144,17 +148,11 @@ def test_an_edit_away_from_aliases_and_clashes_takes_the_fast_path(
 ) -> None:
     import blog.content.index_update
 
-    make = lambda path, title, front="": parse_article(  # noqa: E731
-        path,
-        article_text(title=title, date="2025-06-01T00:00:00Z", front=front).encode(),
-        f"{path}{title}",
-        dt.UTC,
-    )
     files = {
-        "old.md": make("old.md", "Old", "aliases:\n  - /2019/old-story"),
-        "x1.md": make("x1.md", "X1", "slug: x"),
-        "x2.md": make("x2.md", "X2", "slug: x"),
-        "plain.md": make("plain.md", "Plain"),
+        "old.md": edited("old.md", "Old", "aliases:\n  - /2019/old-story"),
+        "x1.md": edited("x1.md", "X1", "slug: x"),
+        "x2.md": edited("x2.md", "X2", "slug: x"),
+        "plain.md": edited("plain.md", "Plain"),
     }
     index = build_index(files, NOW, article_path=article_path)
     assert index.redirects and index.conflicts
@@ -164,11 +162,11 @@ def test_an_edit_away_from_aliases_and_clashes_takes_the_fast_path(
         "build_index",
         lambda *a, **k: builds.append(1) or build_index(*a, **k),
     )
-    files = {**files, "plain.md": make("plain.md", "Plain, edited")}
+    files = {**files, "plain.md": edited("plain.md", "Plain, edited")}
     updated = update_index(index, files, {"plain.md"}, NOW, {})
     assert builds == []
     assert summary(updated) == summary(build_index(files, NOW, article_path=article_path))
-    taking = {**files, "new.md": make("new.md", "New", "slug: x-2")}  # the clash loser's slug
+    taking = {**files, "new.md": edited("new.md", "New", "slug: x-2")}  # the clash loser's slug
     assert summary(update_index(updated, taking, {"new.md"}, NOW, {})) == summary(
         build_index(taking, NOW, article_path=article_path)
     )

@@ -27,6 +27,7 @@ from flask.testing import FlaskClient
 from lxml import etree
 
 from blog import create_app, get_library
+from tests.articles import corpus_article
 from tests.conftest import FIXED_NOW, THOROUGH
 from tests.html import elements, executable_constructs, parse
 from tests.live import CHROMIUM, CHROMIUM_FLAGS, gunicorn, require_binary
@@ -47,28 +48,12 @@ VECTORS = ALL_VECTORS if THOROUGH else one_in(8)
 RSS_HTML = ("description", "{http://purl.org/rss/1.0/modules/content/}encoded")
 
 
-def yaml_string(value: str) -> str:
-    return json.dumps(value)  # a JSON string is a double-quoted YAML scalar
-
-
-def hostile_article(n: int, vector: str) -> str:
-    quoted = yaml_string(vector)
-    return (
-        f"---\ntitle: {quoted}\ndate: 2025-06-02T07:{n // 60 % 60:02d}:{n % 60:02d}Z\n"
-        f"featuredimage: {quoted}\nfeaturedimage_alt: {quoted}\n"
-        f"categoria: {quoted}\ntags:\n  - {yaml_string('#Safe ' + vector)}\n  - {quoted}\n"
-        f"short-description: {quoted}\nauthor: {quoted}\nmk1: {quoted}\nmk3: {quoted}\n"
-        f"slug: {yaml_string(f'v{n} ' + vector)}\naliases:\n  - {quoted}\n"
-        f"---\n<!--StartFragment-->\n\n{vector}\n\nAfter.\n\n<!--EndFragment-->\n"
-    )
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("injection") / "content"
     root.mkdir()
     for n, vector in enumerate(VECTORS):
-        (root / f"v{n:03d}.md").write_text(hostile_article(n, vector))
+        (root / f"v{n:03d}.md").write_text(corpus_article(n, vector))
     return root
 
 

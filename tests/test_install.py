@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import article_text
+from tests.articles import article_text
 from tests.html import elements, parse
 from tests.live import ROOT, fetch, free_port, serving
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import Content
+from tests.articles import Content
 from tests.html import elements, executable_constructs, parse
 
 LISTINGS = ["/", "/category/business/", "/tag/economy/", "/deals/", "/categories/", "/tags/"]

@@ -9,7 +9,7 @@ import pytest
 
 from blog.content.fields import slugify
 from blog.content.models import ArticleError, parse_article, slug_from_path
-from tests.conftest import article_text
+from tests.articles import article_text
 
 UTC = dt.UTC
 

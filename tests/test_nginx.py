@@ -20,7 +20,7 @@ from blog.settings import load
 from blog.web.previews import signature
 from blog.web.security import PROXY_SENT, security_headers
 from blog.web.state import get_settings
-from tests.conftest import Content, article_text
+from tests.articles import Content, article_text
 from tests.live import fetch, free_port, gunicorn, require_binary
 
 pytestmark = pytest.mark.server

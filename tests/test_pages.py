@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import Content
+from tests.articles import Content
 from tests.html import elements, parse, text_of
 
 

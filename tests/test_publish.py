@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 import blog.content.git
 from blog import get_library
-from tests.conftest import article_text
+from tests.articles import article_text
 from tests.html import elements, parse, text_of
 
 SECRET = "hook-secret"

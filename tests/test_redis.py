@@ -12,7 +12,7 @@ import pytest
 import redis
 from flask import Flask
 
-from tests.conftest import Content, article_text
+from tests.articles import Content, article_text
 from tests.html import elements, parse, text_of
 from tests.live import ROOT, RedisServer, fetch, gunicorn, require_binary
 

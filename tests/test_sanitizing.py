@@ -6,76 +6,14 @@ browser would) and must hold no executable construct.
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import Content
+from tests.articles import XSS_VECTORS, Content, hostile_article
 from tests.html import elements, executable_constructs, parse
-
-VECTORS = [
-    "<script>alert(1)</script>",
-    "<SCRIPT SRC=https://evil.example/x.js></SCRIPT>",
-    "<ScRiPt>alert(1)</sCrIpT>",
-    "<script\n>alert(1)</script\n>",
-    "<img src=x onerror=alert(1)>",
-    '<img src="javascript:alert(1)">',
-    "<IMG SRC=JaVaScRiPt:alert(1)>",
-    '<img src="jav&#x09;ascript:alert(1)">',
-    '<img src="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">',
-    "<svg onload=alert(1)>",
-    "<svg><script>alert(1)</script></svg>",
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    "<body onload=alert(1)>",
-    '<div onmouseover="alert(1)">hover</div>',
-    '<a href="javascript:alert(1)">click</a>',
-    '<a href="  javascript:alert(1)">click</a>',
-    '<a href="vbscript:msgbox(1)">click</a>',
-    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">click</a>',
-    '<iframe src="javascript:alert(1)"></iframe>',
-    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
-    '<iframe src="https://evil.example/embed"></iframe>',
-    '<object data="javascript:alert(1)"></object>',
-    '<embed src="javascript:alert(1)">',
-    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
-    '<base href="https://evil.example/">',
-    '<form action="https://evil.example"><input type=submit></form>',
-    '<button formaction="javascript:alert(1)">go</button>',
-    "<style>body{background:url(javascript:alert(1))}</style>",
-    '<p style="background:url(javascript:alert(1))">styled</p>',
-    '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
-    "<template><script>alert(1)</script></template>",
-    "<!--><script>alert(1)</script>-->",
-    "<details open ontoggle=alert(1)>",
-    "<video><source onerror=alert(1)></video>",
-    '<link rel=stylesheet href="javascript:alert(1)">',
-    "[click](javascript:alert(1))",
-    "[click](JAVASCRIPT:alert(1))",
-    "![img](javascript:alert(1))",
-    "<javascript:alert(1)>",
-    "[ref][x]\n\n[x]: javascript:alert(1)",
-    '<a href="&#x6A;avascript:alert(1)">encoded</a>',
-    '<p dir="ltr" onclick="alert(1)"><span style="font-weight:400">pasted</span></p>',
-]
-
-
-def yaml_string(value: str) -> str:
-    """A double-quoted YAML scalar (JSON strings are valid YAML)."""
-    return json.dumps(value)
-
-
-def hostile_article(vector: str) -> str:
-    quoted = yaml_string(vector)
-    return (
-        f"---\ntitle: {quoted}\ndate: 2025-06-02T07:45:10.118Z\n"
-        f"featuredimage: {yaml_string('javascript:alert(1)//' + vector[:20])}\n"
-        f"categoria: {quoted}\ntags:\n  - {yaml_string('#Safe ' + vector)}\n"
-        f"short-description: {quoted}\nmk1: {quoted}\nmk3: {quoted}\n"
-        f"---\n<!--StartFragment-->\n\n{vector}\n\nAfter.\n\n<!--EndFragment-->\n"
-    )
 
 
 def pages_to_check(client: FlaskClient) -> Iterator[tuple[str, int, ET.Element]]:
@@ -93,7 +31,7 @@ def pages_to_check(client: FlaskClient) -> Iterator[tuple[str, int, ET.Element]]
         yield url, response.status_code, doc
 
 
-@pytest.mark.parametrize("vector", VECTORS)
+@pytest.mark.parametrize("vector", XSS_VECTORS)
 def test_no_vector_survives_in_any_field(
     content: Content, client: FlaskClient, vector: str
 ) -> None:
@@ -105,7 +43,7 @@ def test_no_vector_survives_in_any_field(
 
 
 def test_enough_vectors() -> None:
-    assert len(VECTORS) >= 30
+    assert len(XSS_VECTORS) >= 30
 
 
 def test_pasted_fragments_comments_and_styles_are_removed(

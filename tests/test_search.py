@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 import blog.search.engine
-from tests.conftest import Content
+from tests.articles import Content
 from tests.html import elements, executable_constructs, parse, text_of
 
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import threading
 from html.parser import HTMLParser
 
 import pytest
 
-from blog.content.models import Article, parse_article
+from blog.content.models import Article
 from blog.content.store import Store
 from blog.search import engine as search
 from blog.search.engine import _DOCS, INLINE, Results, SearchIndex
-from tests.conftest import article_text
+from tests.articles import parsed_article
 
 PLAIN_BODY = "Nothing to see in this one."
 
@@ -26,9 +25,8 @@ def make(
     date: str = "2025-06-02T07:45:10Z",
     front: str = "",
 ) -> Article:
-    """An article parsed by the site's own parser, its hash taken from its text like a file's."""
-    data = article_text(title=title, date=date, body=body, front=front).encode()
-    return parse_article(path, data, hashlib.sha256(data).hexdigest(), dt.UTC)
+    """An article whose defaults hold none of the words the tests search for."""
+    return parsed_article(path, title=title, body=body, date=date, front=front)
 
 
 def engine() -> SearchIndex:

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from blog.web.security import PROXY_SENT
-from tests.conftest import Content, article_text
+from tests.articles import Content, article_text
 
 REQUIRED = {
     "X-Content-Type-Options": "nosniff",

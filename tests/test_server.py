@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import article_text
+from tests.articles import article_text
 from tests.html import elements, parse, text_of
 from tests.live import ROOT, all_workers, fetch, gunicorn
 

@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 from lxml import etree
 
 import blog.web.discovery
-from tests.conftest import FIXED_NOW, Content
+from tests.articles import Content
+from tests.conftest import FIXED_NOW
 
 SCHEMAS = Path(__file__).parent / "schemas"
 NS = {

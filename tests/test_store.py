@@ -16,7 +16,7 @@ import blog.content.library
 import blog.content.reading
 from blog import get_library
 from blog.content.store import Store
-from tests.conftest import Content, article_text
+from tests.articles import Content, article_text
 
 
 @pytest.fixture
