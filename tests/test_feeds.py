@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from lxml import etree
 
 from tests.articles import XSS_VECTORS, Content, yaml_string
+from tests.conftest import build_app
 from tests.html import elements, executable_constructs, parse, text_of
 
 FEEDS = {
@@ -26,8 +27,9 @@ FEEDS = {
 }
 
 
-@pytest.fixture
-def news(content: Content) -> Content:
+def write_news(content: Content) -> Content:
+    """Three published stories (an image on the site and one elsewhere, a deal), one
+    scheduled, one draft."""
     content.article(
         "2025-03-01-tidal-trams.md",
         title="Tidal Trams Run All Night",
@@ -69,6 +71,19 @@ def news(content: Content) -> Content:
     return content
 
 
+@pytest.fixture
+def news(content: Content) -> Content:
+    """The stories in this test's own folder, for a test that edits them or needs its own
+    settings."""
+    return write_news(content)
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    """A reader's client on the stories, one app for the tests that only read them."""
+    return build_app(write_news(Content(tmp_path_factory.mktemp("news"))).root).test_client()
+
+
 def parse_feed(response, sanitize: bool = True) -> feedparser.FeedParserDict:
     """An RSS or Atom response through feedparser, which must find nothing wrong with it.
 
@@ -96,18 +111,16 @@ def listing_links(client: FlaskClient, url: str) -> list[str]:
 
 @pytest.mark.parametrize(("feed_url", "listing_url"), FEEDS.items())
 def test_feed_parses_cleanly_and_follows_its_listing(
-    news: Content, client: FlaskClient, feed_url: str, listing_url: str
+    reader: FlaskClient, feed_url: str, listing_url: str
 ) -> None:
-    response = client.get(feed_url)
+    response = reader.get(feed_url)
     assert response.status_code == 200
-    assert entry_links(response) == listing_links(client, listing_url)
+    assert entry_links(response) == listing_links(reader, listing_url)
 
 
 @pytest.mark.parametrize("feed_url", [u for u in FEEDS if u.endswith(".xml")])
-def test_feed_xml_is_strictly_well_formed(
-    news: Content, client: FlaskClient, feed_url: str
-) -> None:
-    etree.fromstring(client.get(feed_url).data, etree.XMLParser(recover=False))
+def test_feed_xml_is_strictly_well_formed(reader: FlaskClient, feed_url: str) -> None:
+    etree.fromstring(reader.get(feed_url).data, etree.XMLParser(recover=False))
 
 
 @pytest.mark.parametrize(
@@ -119,17 +132,17 @@ def test_feed_xml_is_strictly_well_formed(
     ],
 )
 def test_feeds_have_their_content_type(
-    news: Content, client: FlaskClient, feed_url: str, content_type: str
+    reader: FlaskClient, feed_url: str, content_type: str
 ) -> None:
-    assert client.get(feed_url).headers["Content-Type"] == content_type
+    assert reader.get(feed_url).headers["Content-Type"] == content_type
 
 
 def rss_channel(client: FlaskClient, url: str = "/feed.xml") -> etree._Element:
     return etree.fromstring(client.get(url).data).find("channel")
 
 
-def test_rss_channel_metadata(news: Content, client: FlaskClient) -> None:
-    channel = rss_channel(client, "/category/technology/feed.xml")
+def test_rss_channel_metadata(reader: FlaskClient) -> None:
+    channel = rss_channel(reader, "/category/technology/feed.xml")
     atom_ns = "{http://www.w3.org/2005/Atom}"
     assert channel.findtext("title") == "The Harbour Courier: Technology"
     assert channel.findtext("link") == "http://localhost/category/technology/"
@@ -145,8 +158,8 @@ def test_rss_channel_metadata(news: Content, client: FlaskClient) -> None:
     )
 
 
-def test_rss_item_details(news: Content, client: FlaskClient) -> None:
-    item = rss_channel(client).find("item")
+def test_rss_item_details(reader: FlaskClient) -> None:
+    item = rss_channel(reader).find("item")
     url = "http://localhost/news/tidal-trams/"
     guid = item.find("guid")
     assert (guid.text, guid.get("isPermaLink")) == (url, "true")
@@ -160,8 +173,8 @@ def test_rss_item_details(news: Content, client: FlaskClient) -> None:
     assert media.get("url") == enclosure.get("url") and media.get("medium") == "image"
 
 
-def test_atom_entry_details(news: Content, client: FlaskClient) -> None:
-    feed = parse_feed(client.get("/atom.xml"))
+def test_atom_entry_details(reader: FlaskClient) -> None:
+    feed = parse_feed(reader.get("/atom.xml"))
     entry = feed.entries[0]
     assert entry.id == "http://localhost/news/tidal-trams/"
     assert entry.published == "2025-03-01T07:45:10.118000+00:00"
@@ -176,8 +189,8 @@ def test_atom_entry_details(news: Content, client: FlaskClient) -> None:
     assert self_links == ["http://localhost/atom.xml"]
 
 
-def test_json_feed(news: Content, client: FlaskClient) -> None:
-    feed = json.loads(client.get("/feed.json").data)
+def test_json_feed(reader: FlaskClient) -> None:
+    feed = json.loads(reader.get("/feed.json").data)
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
     assert feed["feed_url"] == "http://localhost/feed.json"
     first = feed["items"][0]
@@ -198,9 +211,9 @@ def first_content(client: FlaskClient, feed_url: str) -> str:
 
 @pytest.mark.parametrize("feed_url", ["/feed.xml", "/atom.xml", "/feed.json"])
 def test_feed_content_is_the_full_article_with_absolute_urls(
-    news: Content, client: FlaskClient, feed_url: str
+    reader: FlaskClient, feed_url: str
 ) -> None:
-    doc = parse(first_content(client, feed_url))
+    doc = parse(first_content(reader, feed_url))
     assert "A Trial" in text_of(doc) and "The council's figures." in text_of(doc)
     urls = [e.get("href") or e.get("src") for e in elements(doc) if e.get("href") or e.get("src")]
     assert urls and all(u.startswith(("http://localhost/", "https://")) for u in urls), urls
@@ -248,13 +261,13 @@ def test_no_script_survives_into_any_feed(
         assert list(executable_constructs(parse(f"<body>{html}</body>"))) == [], html
 
 
-def test_conditional_get_on_feeds(news: Content, client: FlaskClient) -> None:
+def test_conditional_get_on_feeds(reader: FlaskClient) -> None:
     for url in ("/feed.xml", "/atom.xml", "/feed.json", "/tag/ai/feed.xml"):
-        first = client.get(url)
+        first = reader.get(url)
         assert first.headers["Last-Modified"] == "Sun, 02 Mar 2025 10:00:00 GMT"
-        assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+        assert reader.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
         since = {"If-Modified-Since": first.headers["Last-Modified"]}
-        assert client.get(url, headers=since).status_code == 304
+        assert reader.get(url, headers=since).status_code == 304
 
 
 def test_edit_changes_only_the_feeds_that_carry_it(news: Content, client: FlaskClient) -> None:
@@ -284,9 +297,9 @@ def test_edit_changes_only_the_feeds_that_carry_it(news: Content, client: FlaskC
     ],
 )
 def test_feed_urls_for_unknown_or_respelled_groups(
-    news: Content, client: FlaskClient, url: str, status: int
+    reader: FlaskClient, url: str, status: int
 ) -> None:
-    assert client.get(url).status_code == status
+    assert reader.get(url).status_code == status
 
 
 def test_absolute_urls_come_from_site_url(news: Content, make_app) -> None:
@@ -295,8 +308,8 @@ def test_absolute_urls_come_from_site_url(news: Content, make_app) -> None:
     assert feed.entries[0].link == "https://news.example/news/tidal-trams/"
 
 
-def test_absolute_urls_come_from_the_request_host(news: Content, client: FlaskClient) -> None:
-    feed = parse_feed(client.get("/feed.xml", base_url="https://mirror.example"))
+def test_absolute_urls_come_from_the_request_host(reader: FlaskClient) -> None:
+    feed = parse_feed(reader.get("/feed.xml", base_url="https://mirror.example"))
     assert feed.entries[0].link == "https://mirror.example/news/tidal-trams/"
 
 
@@ -328,10 +341,8 @@ def test_forwarded_headers_are_honoured_only_when_trusted(
         ("/deals/", {"/deals/feed.xml"}),
     ],
 )
-def test_listings_link_their_feeds(
-    news: Content, client: FlaskClient, page: str, feeds: set[str]
-) -> None:
-    doc = parse(client.get(page).data)
+def test_listings_link_their_feeds(reader: FlaskClient, page: str, feeds: set[str]) -> None:
+    doc = parse(reader.get(page).data)
     alternates = {
         link.get("href").removeprefix("http://localhost")
         for link in elements(doc.find("head"), "link")
@@ -343,9 +354,9 @@ def test_listings_link_their_feeds(
     }
     assert feeds <= visible
     for feed in feeds:
-        assert client.get(feed).status_code == 200
+        assert reader.get(feed).status_code == 200
         if not feed.endswith(".json"):
-            parse_feed(client.get(feed))
+            parse_feed(reader.get(feed))
 
 
 @pytest.mark.parametrize("url", ["/feed.xml", "/atom.xml", "/feed.json", "/sitemap.xml", "/"])

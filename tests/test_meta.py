@@ -9,13 +9,16 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.articles import Content
+from tests.conftest import build_app
 from tests.html import elements, executable_constructs, parse
 
 LISTINGS = ["/", "/category/business/", "/tag/economy/", "/deals/", "/categories/", "/tags/"]
 
 
-@pytest.fixture
-def story(content: Content) -> Content:
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    """A reader's client on one business story, shared by the tests (they only read)."""
+    content = Content(tmp_path_factory.mktemp("story"))
     content.article(
         "2025-03-01-harbour.md",
         title="Harbour Reopens",
@@ -26,7 +29,7 @@ def story(content: Content) -> Content:
             "author: Mira Okonjo\nupdated: 2025-03-02T10:00:00+01:00\ndeals: Yes"
         ),
     )
-    return content
+    return build_app(content.root).test_client()
 
 
 def head_meta(client: FlaskClient, url: str) -> dict[str, list[str]]:
@@ -48,10 +51,8 @@ def json_ld(client: FlaskClient, url: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("url", ["/news/harbour/", *LISTINGS])
-def test_every_page_has_canonical_description_and_cards(
-    story: Content, client: FlaskClient, url: str
-) -> None:
-    meta = head_meta(client, url)
+def test_every_page_has_canonical_description_and_cards(reader: FlaskClient, url: str) -> None:
+    meta = head_meta(reader, url)
     assert meta["link:canonical"] == ["http://localhost" + url]
     assert meta["og:url"] == ["http://localhost" + url]
     for key in (
@@ -69,8 +70,8 @@ def test_every_page_has_canonical_description_and_cards(
     assert meta["og:image"][0].startswith("http://localhost/static/images/")
 
 
-def test_article_open_graph(story: Content, client: FlaskClient) -> None:
-    meta = head_meta(client, "/news/harbour/")
+def test_article_open_graph(reader: FlaskClient) -> None:
+    meta = head_meta(reader, "/news/harbour/")
     assert meta["og:type"] == ["article"]
     assert meta["og:image"] == ["http://localhost/static/images/harbour-dawn.webp"]
     assert meta["description"] == ["The harbour is open again."]
@@ -80,8 +81,8 @@ def test_article_open_graph(story: Content, client: FlaskClient) -> None:
     assert meta["article:tag"] == ["Economy", "Harbour"]
 
 
-def test_article_json_ld(story: Content, client: FlaskClient) -> None:
-    news, crumbs = json_ld(client, "/news/harbour/")
+def test_article_json_ld(reader: FlaskClient) -> None:
+    news, crumbs = json_ld(reader, "/news/harbour/")
     url = "http://localhost/news/harbour/"
     assert news["@context"] == "https://schema.org" and news["@type"] == "NewsArticle"
     assert news["headline"] == "Harbour Reopens"
@@ -107,8 +108,8 @@ def test_article_json_ld(story: Content, client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("url", LISTINGS)
-def test_listings_carry_a_collection_page(story: Content, client: FlaskClient, url: str) -> None:
-    (collection,) = json_ld(client, url)
+def test_listings_carry_a_collection_page(reader: FlaskClient, url: str) -> None:
+    (collection,) = json_ld(reader, url)
     assert collection["@type"] == "CollectionPage"
     assert collection["url"] == "http://localhost" + url
     items = collection["mainEntity"]["itemListElement"]
@@ -130,7 +131,7 @@ def test_json_ld_cannot_be_closed_by_a_field(content: Content, client: FlaskClie
     assert list(executable_constructs(doc)) == []
 
 
-def test_error_pages_are_not_indexed(story: Content, client: FlaskClient) -> None:
-    meta = head_meta(client, "/news/nope/")
+def test_error_pages_are_not_indexed(reader: FlaskClient) -> None:
+    meta = head_meta(reader, "/news/nope/")
     assert meta["robots"] == ["noindex"]
     assert "link:canonical" not in meta

@@ -7,6 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.articles import Content
+from tests.conftest import build_app
 from tests.html import elements, parse, text_of
 
 
@@ -15,8 +16,7 @@ def day(n: int) -> str:
     return f"2025-{1 + n // 28:02d}-{1 + n % 28:02d}T08:00:00.000Z"
 
 
-@pytest.fixture
-def news(content: Content) -> Content:
+def write_news(content: Content) -> Content:
     """A small newsroom: categories, hashtag tags with mixed casing, a deal, a draft."""
     content.article(
         "2025-03-01-tidal-trams.md",
@@ -68,6 +68,28 @@ def news(content: Content) -> Content:
     return content
 
 
+def write_archive(content: Content) -> Content:
+    """Forty-five stories, a day apart: three pages of the home listing."""
+    for n in range(45):
+        content.article(f"a{n:03d}.md", title=f"Story {n}", date=day(n))
+    return content
+
+
+# The tests that only read share an app per module: building one costs more than most tests.
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    """A reader's client on the small newsroom."""
+    return build_app(write_news(Content(tmp_path_factory.mktemp("news"))).root).test_client()
+
+
+@pytest.fixture(scope="module")
+def archive_reader(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    """A reader's client on the forty-five stories."""
+    return build_app(write_archive(Content(tmp_path_factory.mktemp("archive"))).root).test_client()
+
+
 def get_html(client: FlaskClient, url: str, status: int = 200):
     response = client.get(url)
     assert response.status_code == status, (url, response.status_code)
@@ -82,8 +104,8 @@ def unique(seq: list[str]) -> list[str]:
     return list(dict.fromkeys(seq))
 
 
-def test_home_lists_published_articles_newest_first(news: Content, client: FlaskClient) -> None:
-    doc = get_html(client, "/")
+def test_home_lists_published_articles_newest_first(reader: FlaskClient) -> None:
+    doc = get_html(reader, "/")
     main = doc.find(".//main")
     assert unique(article_links(main)) == [
         "/news/tidal-trams/",
@@ -93,21 +115,19 @@ def test_home_lists_published_articles_newest_first(news: Content, client: Flask
     ]
 
 
-def test_home_leads_with_the_newest_story_and_its_image(news: Content, client: FlaskClient) -> None:
-    doc = get_html(client, "/")
+def test_home_leads_with_the_newest_story_and_its_image(reader: FlaskClient) -> None:
+    doc = get_html(reader, "/")
     lead = [a for a in elements(doc, "article") if "lead" in a.get("class", "")][0]
     assert "Tidal Trams Run All Night" in text_of(lead)
     assert elements(lead, "img")[0].get("src") == "https://example.org/uploads/tram.webp"
 
 
-def test_drafts_and_scheduled_articles_are_neither_listed_nor_served(
-    news: Content, client: FlaskClient
-) -> None:
-    links = article_links(get_html(client, "/"))
+def test_drafts_and_scheduled_articles_are_neither_listed_nor_served(reader: FlaskClient) -> None:
+    links = article_links(get_html(reader, "/"))
     assert "/news/secret/" not in links and "/news/bridge/" not in links
-    assert client.get("/news/secret/").status_code == 404
-    assert client.get("/news/bridge/").status_code == 404
-    assert client.get("/category/travel/").status_code == 404
+    assert reader.get("/news/secret/").status_code == 404
+    assert reader.get("/news/bridge/").status_code == 404
+    assert reader.get("/category/travel/").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -122,38 +142,32 @@ def test_drafts_and_scheduled_articles_are_neither_listed_nor_served(
         ("/page/99999999999999999999999/", 404),
     ],
 )
-def test_home_pagination_edges(
-    content: Content, client: FlaskClient, url: str, status: int
-) -> None:
-    for n in range(45):
-        content.article(f"a{n:03d}.md", title=f"Story {n}", date=day(n))
-    assert client.get(url).status_code == status
+def test_home_pagination_edges(archive_reader: FlaskClient, url: str, status: int) -> None:
+    assert archive_reader.get(url).status_code == status
 
 
-def test_home_pages_hold_twenty_articles_each(content: Content, client: FlaskClient) -> None:
-    for n in range(45):
-        content.article(f"a{n:03d}.md", title=f"Story {n}", date=day(n))
-    first = unique(article_links(get_html(client, "/").find(".//main")))
-    second = unique(article_links(get_html(client, "/page/2/").find(".//main")))
-    third = unique(article_links(get_html(client, "/page/3/").find(".//main")))
+def test_home_pages_hold_twenty_articles_each(archive_reader: FlaskClient) -> None:
+    first = unique(article_links(get_html(archive_reader, "/").find(".//main")))
+    second = unique(article_links(get_html(archive_reader, "/page/2/").find(".//main")))
+    third = unique(article_links(get_html(archive_reader, "/page/3/").find(".//main")))
     assert (len(first), len(second), len(third)) == (20, 20, 5)
     assert first[0] == "/news/a044/" and third[-1] == "/news/a000/"
     assert not set(first) & set(second)
 
 
-def test_page_one_redirects_to_the_listing(news: Content, client: FlaskClient) -> None:
-    response = client.get("/page/1/")
+def test_page_one_redirects_to_the_listing(reader: FlaskClient) -> None:
+    response = reader.get("/page/1/")
     assert response.status_code == 308  # Werkzeug: a URL with defaults redirects permanently
     assert response.headers["Location"].endswith("/")
     assert (
-        client.get("/category/technology/page/1/")
+        reader.get("/category/technology/page/1/")
         .headers["Location"]
         .endswith("/category/technology/")
     )
 
 
-def test_article_page_shows_everything_a_reader_needs(news: Content, client: FlaskClient) -> None:
-    doc = get_html(client, "/news/tidal-trams/")
+def test_article_page_shows_everything_a_reader_needs(reader: FlaskClient) -> None:
+    doc = get_html(reader, "/news/tidal-trams/")
     story = doc.find(".//main/article")
     assert [text_of(h) for h in elements(doc, "h1")] == ["Tidal Trams Run All Night"]
     assert "Three port cities will run night trams on tidal power." in text_of(story)
@@ -168,8 +182,8 @@ def test_article_page_shows_everything_a_reader_needs(news: Content, client: Fla
     assert "min read" in text_of(story) and "By Mira Okonjo" in text_of(story)
 
 
-def test_article_sections_come_before_the_body(news: Content, client: FlaskClient) -> None:
-    body = get_html(client, "/news/tidal-trams/").find(".//div[@class='story-body']")
+def test_article_sections_come_before_the_body(reader: FlaskClient) -> None:
+    body = get_html(reader, "/news/tidal-trams/").find(".//div[@class='story-body']")
     text = text_of(body)
     assert (
         text.index("A Trial That Paid")
@@ -186,8 +200,8 @@ def test_article_sections_come_before_the_body(news: Content, client: FlaskClien
     ]
 
 
-def test_article_links_previous_next_and_related(news: Content, client: FlaskClient) -> None:
-    doc = get_html(client, "/news/robot-ferries/")
+def test_article_links_previous_next_and_related(reader: FlaskClient) -> None:
+    doc = get_html(reader, "/news/robot-ferries/")
     nav = doc.find(".//nav[@class='prev-next']")
     assert {a.get("rel"): a.get("href") for a in elements(nav, "a")} == {
         "prev": "/news/bank-hours/",
@@ -198,27 +212,25 @@ def test_article_links_previous_next_and_related(news: Content, client: FlaskCli
     assert unique(article_links(related)) == ["/news/tidal-trams/"]
 
 
-def test_tags_are_case_insensitive_and_keep_the_editors_casing(
-    news: Content, client: FlaskClient
-) -> None:
-    doc = get_html(client, "/tag/ai/")
+def test_tags_are_case_insensitive_and_keep_the_editors_casing(reader: FlaskClient) -> None:
+    doc = get_html(reader, "/tag/ai/")
     assert text_of(elements(doc, "h1")[0]) == "AI"
     assert unique(article_links(doc.find(".//main"))) == [
         "/news/tidal-trams/",
         "/news/robot-ferries/",
     ]
-    assert client.get("/tag/AI/").headers["Location"].endswith("/tag/ai/")
+    assert reader.get("/tag/AI/").headers["Location"].endswith("/tag/ai/")
 
 
-def test_category_page_names_the_category_and_counts(news: Content, client: FlaskClient) -> None:
-    doc = get_html(client, "/category/technology/")
+def test_category_page_names_the_category_and_counts(reader: FlaskClient) -> None:
+    doc = get_html(reader, "/category/technology/")
     assert text_of(elements(doc, "h1")[0]) == "Technology"
     assert "2 articles" in text_of(doc.find(".//main"))
-    assert client.get("/category/Technology/").status_code == 301
+    assert reader.get("/category/Technology/").status_code == 301
 
 
-def test_comma_string_tags_have_pages(news: Content, client: FlaskClient) -> None:
-    doc = get_html(client, "/tag/banking/")
+def test_comma_string_tags_have_pages(reader: FlaskClient) -> None:
+    doc = get_html(reader, "/tag/banking/")
     assert unique(article_links(doc.find(".//main"))) == ["/news/bank-hours/"]
 
 
@@ -232,26 +244,26 @@ def test_comma_string_tags_have_pages(news: Content, client: FlaskClient) -> Non
         "/tag/ai/page/0/",
     ],
 )
-def test_unknown_things_are_404(news: Content, client: FlaskClient, url: str) -> None:
-    assert client.get(url).status_code == 404
+def test_unknown_things_are_404(reader: FlaskClient, url: str) -> None:
+    assert reader.get(url).status_code == 404
 
 
-def test_category_and_tag_indexes_count_articles(news: Content, client: FlaskClient) -> None:
-    cats = {text_of(li) for li in elements(get_html(client, "/categories/"), "li")}
+def test_category_and_tag_indexes_count_articles(reader: FlaskClient) -> None:
+    cats = {text_of(li) for li in elements(get_html(reader, "/categories/"), "li")}
     assert {"Technology 2 articles", "Business 1 article"} <= cats
     assert not any(c.startswith("Travel") for c in cats)  # only a scheduled article so far
-    tags = {text_of(li) for li in elements(get_html(client, "/tags/"), "li")}
+    tags = {text_of(li) for li in elements(get_html(reader, "/tags/"), "li")}
     assert {"AI 2 articles", "Boats 1 article", "Economy 1 article"} <= tags
 
 
-def test_deals_page_lists_only_deals(news: Content, client: FlaskClient) -> None:
-    assert unique(article_links(get_html(client, "/deals/").find(".//main"))) == [
+def test_deals_page_lists_only_deals(reader: FlaskClient) -> None:
+    assert unique(article_links(get_html(reader, "/deals/").find(".//main"))) == [
         "/news/bank-hours/"
     ]
 
 
-def test_404_page_helps_the_reader_on(news: Content, client: FlaskClient) -> None:
-    doc = get_html(client, "/news/no-such-story/", status=404)
+def test_404_page_helps_the_reader_on(reader: FlaskClient) -> None:
+    doc = get_html(reader, "/news/no-such-story/", status=404)
     main = doc.find(".//main")
     assert "/news/tidal-trams/" in article_links(main)
     assert "/" in [a.get("href") for a in elements(main, "a")]
@@ -270,8 +282,8 @@ def test_404_page_helps_the_reader_on(news: Content, client: FlaskClient) -> Non
         "/nope/",
     ],
 )
-def test_pages_are_semantic_with_one_h1(news: Content, client: FlaskClient, url: str) -> None:
-    response = client.get(url)
+def test_pages_are_semantic_with_one_h1(reader: FlaskClient, url: str) -> None:
+    response = reader.get(url)
     doc = parse(response.data)
     assert len(elements(doc, "h1")) == 1
     for landmark in ("header", "nav", "main", "footer"):
@@ -280,10 +292,10 @@ def test_pages_are_semantic_with_one_h1(news: Content, client: FlaskClient, url:
     assert "/category/technology/" in header_links and "/category/business/" in header_links
 
 
-def test_head_works_and_other_methods_are_refused(news: Content, client: FlaskClient) -> None:
-    head = client.head("/news/tidal-trams/")
+def test_head_works_and_other_methods_are_refused(reader: FlaskClient) -> None:
+    head = reader.head("/news/tidal-trams/")
     assert head.status_code == 200 and head.data == b""
-    post = client.post("/news/tidal-trams/")
+    post = reader.post("/news/tidal-trams/")
     assert post.status_code == 405
     assert "GET" in post.headers["Allow"]
 

@@ -7,11 +7,12 @@ from flask.testing import FlaskClient
 
 import blog.search.engine
 from tests.articles import Content
+from tests.conftest import build_app
 from tests.html import elements, executable_constructs, parse, text_of
 
 
-@pytest.fixture
-def newsroom(content: Content) -> Content:
+def write_newsroom(content: Content) -> Content:
+    """Four stories: a word in a body, a title, tags; an accented one."""
     content.article(
         "2025-01-01-body-only.md",
         title="Council Budget Approved",
@@ -40,6 +41,27 @@ def newsroom(content: Content) -> Content:
     return content
 
 
+@pytest.fixture
+def newsroom(content: Content) -> Content:
+    """The stories in this test's own folder, for a test that edits them."""
+    return write_newsroom(content)
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    """A reader's client on the stories, one app for the tests that only search them."""
+    return build_app(write_newsroom(Content(tmp_path_factory.mktemp("news"))).root).test_client()
+
+
+@pytest.fixture(scope="module")
+def paged_reader(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    """A reader's client on five harbour stories, three results a page."""
+    content = Content(tmp_path_factory.mktemp("paged"))
+    for n in range(5):
+        content.article(f"s{n}.md", title=f"Harbour Story {n}", date=f"2025-02-0{n + 1}")
+    return build_app(content.root, PER_PAGE=3).test_client()
+
+
 def result_titles(client: FlaskClient, query: str) -> list[str]:
     response = client.get("/search", query_string={"q": query})
     assert response.status_code == 200
@@ -50,28 +72,26 @@ def result_titles(client: FlaskClient, query: str) -> list[str]:
     )
 
 
-def test_headline_and_tag_matches_rank_above_body_matches(
-    newsroom: Content, client: FlaskClient
-) -> None:
-    titles = result_titles(client, "lighthouse")
+def test_headline_and_tag_matches_rank_above_body_matches(reader: FlaskClient) -> None:
+    titles = result_titles(reader, "lighthouse")
     assert titles[-1] == "Council Budget Approved"
     assert set(titles[:2]) == {"Lighthouse Reopens to Visitors", "Coastal Walk Guide"}
 
 
-def test_accents_and_case_do_not_matter(newsroom: Content, client: FlaskClient) -> None:
-    assert result_titles(client, "CAFE") == ["Café Culture on the Quay"]
-    assert result_titles(client, "espresso") == ["Café Culture on the Quay"]
+def test_accents_and_case_do_not_matter(reader: FlaskClient) -> None:
+    assert result_titles(reader, "CAFE") == ["Café Culture on the Quay"]
+    assert result_titles(reader, "espresso") == ["Café Culture on the Quay"]
 
 
-def test_matched_words_are_highlighted(newsroom: Content, client: FlaskClient) -> None:
-    doc = parse(client.get("/search?q=lighthouse").data)
+def test_matched_words_are_highlighted(reader: FlaskClient) -> None:
+    doc = parse(reader.get("/search?q=lighthouse").data)
     marks = [text_of(m).lower() for m in elements(doc.find(".//main"), "mark")]
     assert marks and set(marks) == {"lighthouse"}
 
 
-def test_query_is_reflected_escaped(newsroom: Content, client: FlaskClient) -> None:
+def test_query_is_reflected_escaped(reader: FlaskClient) -> None:
     hostile = '"><script>alert(1)</script><img src=x onerror=alert(1)>'
-    response = client.get("/search", query_string={"q": hostile})
+    response = reader.get("/search", query_string={"q": hostile})
     assert response.status_code == 200
     doc = parse(response.data)
     assert list(executable_constructs(doc)) == []
@@ -98,14 +118,14 @@ def test_query_is_reflected_escaped(newsroom: Content, client: FlaskClient) -> N
         "\x00",
     ],
 )
-def test_hostile_queries_never_fail(newsroom: Content, client: FlaskClient, query: str) -> None:
-    assert client.get("/search", query_string={"q": query}).status_code == 200
+def test_hostile_queries_never_fail(reader: FlaskClient, query: str) -> None:
+    assert reader.get("/search", query_string={"q": query}).status_code == 200
 
 
-def test_empty_and_no_result_states(newsroom: Content, client: FlaskClient) -> None:
-    empty = text_of(parse(client.get("/search").data).find(".//main"))
+def test_empty_and_no_result_states(reader: FlaskClient) -> None:
+    empty = text_of(parse(reader.get("/search").data).find(".//main"))
     assert "Type a word or two" in empty
-    none = text_of(parse(client.get("/search?q=zzqqxx").data).find(".//main"))
+    none = text_of(parse(reader.get("/search?q=zzqqxx").data).find(".//main"))
     assert "No articles match" in none and "Latest articles" in none
 
 
@@ -113,11 +133,9 @@ def test_empty_and_no_result_states(newsroom: Content, client: FlaskClient) -> N
     ("page", "status"),
     [("1", 200), ("2", 200), ("3", 404), ("0", 400), ("x", 400), ("-1", 400), ("9" * 30, 400)],
 )
-def test_result_pages(content: Content, make_app, page: str, status: int) -> None:
-    for n in range(5):
-        content.article(f"s{n}.md", title=f"Harbour Story {n}", date=f"2025-02-0{n + 1}")
-    client = make_app(PER_PAGE=3).test_client()
-    assert client.get("/search", query_string={"q": "harbour", "page": page}).status_code == status
+def test_result_pages(paged_reader: FlaskClient, page: str, status: int) -> None:
+    response = paged_reader.get("/search", query_string={"q": "harbour", "page": page})
+    assert response.status_code == status
 
 
 def test_newer_first_on_equal_relevance(content: Content, client: FlaskClient) -> None:
@@ -170,11 +188,11 @@ def test_drafts_and_scheduled_are_not_found(content: Content, client: FlaskClien
     assert result_titles(client, "lighthouse") == []
 
 
-def test_search_pages_vary_by_query_in_the_cache(newsroom: Content, client: FlaskClient) -> None:
-    first = client.get("/search?q=cafe")
-    second = client.get("/search?q=lighthouse")
+def test_search_pages_vary_by_query_in_the_cache(reader: FlaskClient) -> None:
+    first = reader.get("/search?q=cafe")
+    second = reader.get("/search?q=lighthouse")
     assert first.headers["ETag"] != second.headers["ETag"]
-    again = client.get("/search?q=cafe", headers={"If-None-Match": first.headers["ETag"]})
+    again = reader.get("/search?q=cafe", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
 
 
