@@ -66,6 +66,9 @@ def build_app(root: Path, **config: object) -> Flask:
         "CONTENT_CHECK_INTERVAL": 0,
         "CACHE_TYPE": "SimpleCache",
         "STORE_DIR": "off",
+        # Left empty, it is a hash of every file of the code, templates and static files,
+        # taken again for each app; test_config.py tests that one.
+        "DEPLOY_ID": "tests",
     }
     settings.update(config)
     app = create_app(settings)
