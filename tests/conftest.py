@@ -1,5 +1,6 @@
-"""Fixtures: a real app over real files in a temporary content folder. Hooks: a test that
-starts a server or a browser without its marker fails."""
+"""Fixtures: a real app over real files in a temporary content folder (the articles come
+from tests/articles.py). Hooks: a test that starts a server or a browser without its marker
+fails."""
 
 from __future__ import annotations
 
@@ -32,9 +33,9 @@ if not THOROUGH:
 
 
 class CompiledTemplates(BytecodeCache):
-    """Templates compiled once per test run rather than once per app: each test builds an
-    app of its own, and compiling the templates cost more than the rest of most tests. The
-    key is the template and its source, so a template edited mid-run is compiled again."""
+    """Templates compiled once per test run rather than once per app: most tests build an
+    app of their own, and compiling the templates cost more than the rest of such a test.
+    The key is the template and its source, so a template edited mid-run is compiled again."""
 
     def __init__(self) -> None:
         self.code: dict[str, bytes] = {}
