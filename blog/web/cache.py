@@ -88,8 +88,8 @@ class PageCache:
 
     def _moved_on(self, index: Index) -> None:
         """A newer content version: no key of an older one will be asked for again. In this
-        process their pages are dead weight (under edits every 100 ms, 100 MB a minute
-        until the threshold), so they go; a shared backend lets them age out instead."""
+        process their pages are dead weight (under frequent edits they would fill memory up
+        to the threshold), so they go; a shared backend lets them age out instead."""
         if index.built_at is None or (self._built_at and index.built_at < self._built_at):
             return  # a request still on an older index: nothing to drop for it
         self._version, self._built_at = index.version, index.built_at

@@ -1,9 +1,9 @@
 """Cached pages answered before Flask: the fast lane for the hottest URLs.
 
 A cached page still cost a Flask request: a request context, URL routing, before- and
-after-request hooks, a response object; about 60 µs of the 140 µs a hit took, and the reason
-cached pages ran at 60-80% of a bare Flask app. A ``GET`` or ``HEAD`` for a page in this
-process's hot set is answered here instead, under the key the view wrapper gives it
+after-request hooks, a response object: a large share of a hit, and what kept cached pages
+slower than a bare Flask app (bench/compare.py measures both). A ``GET`` or ``HEAD`` for a
+page in this process's hot set is answered here instead, under the key the view wrapper gives it
 (``PageCache.page_key``) and with the status, headers and body it would send
 (``StoredPage.answer``): both from the WSGI environ, by the same functions, so the two paths
 cannot drift apart. Anything else, and any miss, goes on to Flask, which fills the cache.
