@@ -27,7 +27,7 @@ from blog.web.webhook import bp as webhook
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the site: settings, content library, response cache, routes."""
-    settings, flask_own = load(overrides=test_config)
+    settings, flask_own = load(overrides=test_config, commands=cli.environment_names())
     settings = _derived(settings)
     app = Flask(
         __name__,

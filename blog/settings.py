@@ -24,25 +24,6 @@ from flask import Flask
 
 PREFIX = "FLASK_"
 
-#: Variables Flask's own command line reads (``FLASK_APP``, ``FLASK_RUN_PORT``…), not settings.
-FLASK_CLI = frozenset(
-    {"APP", "DEBUG", "ENV", "SKIP_DOTENV"}
-    | {
-        f"RUN_{name}"
-        for name in (
-            "HOST",
-            "PORT",
-            "CERT",
-            "KEY",
-            "RELOAD",
-            "DEBUGGER",
-            "WITH_THREADS",
-            "EXTRA_FILES",
-            "EXCLUDE_PATTERNS",
-        )
-    }
-)
-
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off", ""})
 
@@ -139,10 +120,13 @@ def declared() -> Iterator[tuple[Field[Any], type | Any]]:
 
 
 def load(
-    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    commands: frozenset[str] = frozenset(),
 ) -> tuple[Settings, dict[str, Any]]:
     """The settings from defaults, ``FLASK_*`` variables and ``overrides``, checked; and the
-    Flask configuration keys given the same ways that are Flask's own (``TESTING``…)."""
+    Flask configuration keys given the same ways that are Flask's own (``TESTING``…).
+    ``commands`` are the ``FLASK_*`` variables the ``flask`` command reads itself."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     flask_own: dict[str, Any] = {}
@@ -153,7 +137,7 @@ def load(
             values[name] = _parse(key, environ[key], known[name])
         elif name in Flask.default_config:
             flask_own[name] = _json_or_text(environ[key])
-        elif name not in FLASK_CLI:
+        elif key not in commands:
             raise SettingsError(_unknown(key, [PREFIX + n for n in known]))
     for name, value in (overrides or {}).items():
         if name in known:

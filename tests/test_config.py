@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from blog import create_app, get_library
+from blog.editor.cli import environment_names
 from blog.settings import Settings, SettingsError, documentation_table, load
 from blog.web.site import code_fingerprint
 from blog.web.state import get_settings
@@ -104,7 +108,16 @@ def test_yes_no_words_are_read_as_booleans(text: str, expected: bool) -> None:
 
 
 def test_flask_own_variables_are_not_mistaken_for_settings() -> None:
-    settings, flask_own = load({"FLASK_APP": "app", "FLASK_DEBUG": "1", "FLASK_TESTING": "true"})
+    environ = {
+        "FLASK_APP": "app",
+        "FLASK_DEBUG": "1",
+        "FLASK_TESTING": "true",
+        "FLASK_RUN_FROM_CLI": "true",  # set by the flask command itself
+        "FLASK_RUN_PORT": "5001",  # click's own variables for the commands' options
+        "FLASK_CONTENT_CHECK_FMT": "json",
+        "FLASK_FREEZE_BASE_URL": "https://news.example",
+    }
+    settings, flask_own = load(environ, commands=environment_names())
     assert settings == Settings()
     assert flask_own == {"DEBUG": 1, "TESTING": True}  # as Flask reads them; APP is not config
 
@@ -162,3 +175,32 @@ def test_the_deploy_id_is_the_same_for_a_checkout_and_an_installed_layout(tmp_pa
         )
         != second
     )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["content", "list"], ["content", "check"], ["routes"]],
+    ids=lambda c: " ".join(c),
+)
+def test_the_flask_command_starts_with_its_own_variables_set(
+    content: Content, tmp_path: Path, command: list[str]
+) -> None:
+    """``flask`` sets FLASK_RUN_FROM_CLI for the app it loads: the settings must take it."""
+    content.article("2025-01-01-story.md", title="A Story")
+    environ = {
+        **os.environ,
+        "FLASK_CONTENT_DIR": str(content.root),
+        "FLASK_STORE_DIR": "off",
+        "FLASK_CONTENT_CHECK_FMT": "text",
+    }
+    flask = Path(sys.executable).parent / "flask"
+    result = subprocess.run(
+        [str(flask), "--app", "app", *command],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SettingsError" not in result.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import yaml
 from flask import Flask, current_app, url_for
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from blog.content import git
 from blog.content.fields import slugify
@@ -272,3 +272,23 @@ def pull_command() -> None:
     click.echo(result.output)
     if not result.ok:
         sys.exit(1)
+
+
+def environment_names() -> frozenset[str]:
+    """The ``FLASK_*`` variables the ``flask`` command itself reads: click takes any option
+    of Flask's and of these commands from one (``FLASK_RUN_PORT``,
+    ``FLASK_CONTENT_CHECK_FORMAT``), and Flask marks its own runs (``FLASK_RUN_FROM_CLI``).
+    The settings must not mistake them for misspelt settings."""
+    names = {"FLASK_RUN_FROM_CLI", "FLASK_SKIP_DOTENV"}
+
+    def walk(command: click.Command, prefix: str) -> None:
+        names.update(f"{prefix}_{p.name}".upper() for p in command.params if p.name)
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, f"{prefix}_{name}".replace("-", "_"))
+
+    group = FlaskGroup()
+    for command in (content, freeze_command):
+        group.add_command(command)
+    walk(group, "FLASK")
+    return frozenset(names)
