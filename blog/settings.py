@@ -57,7 +57,14 @@ class Settings:
     )
     SITE_TIMEZONE: str = setting("UTC", "The time zone of dates written without one.")
     PROXY_FIX: int = setting(
-        0, "How many proxies in front to trust for X-Forwarded-* headers (0: none)."
+        0,
+        "How many proxies in front to trust for X-Forwarded-For, -Proto, -Host and -Port "
+        "(0: none); never -Prefix.",
+    )
+    SCRIPT_NAME: str = setting(
+        "",
+        "The path the site is mounted under (/courier), which the proxy strips; empty: the "
+        "root. The only source of the prefix: a request's is ignored.",
     )
     PROXY_SENDS_SECURITY_HEADERS: bool = setting(
         False, "The proxy in front adds the security headers, so the app leaves them out."
@@ -216,6 +223,9 @@ def _check(settings: Settings) -> None:
     for name in ("CONTENT_CHECK_INTERVAL", "HTTP_MAX_AGE", "PROXY_FIX", "PREVIEW_HOURS"):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name}={getattr(settings, name)}: must not be negative")
+    name = settings.SCRIPT_NAME
+    if name and (not name.startswith("/") or name.startswith("//") or name.endswith("/")):
+        raise SettingsError(f"SCRIPT_NAME={name!r}: a path like /courier, or empty")
     if settings.LOG_LEVEL.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise SettingsError(f"LOG_LEVEL={settings.LOG_LEVEL!r}: DEBUG, INFO, WARNING or ERROR")
     try:

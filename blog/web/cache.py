@@ -66,18 +66,19 @@ class PageCache:
         self, index: Index, environ: WSGIEnvironment, names: tuple[str, ...] | None = None
     ) -> str | None:
         """The one cache key of the page a request asks for, in the fast lane and the view
-        wrapper alike: origin, path and the query parameters ``names`` (None: those the
-        page's view declared, for the fast lane, which does not know the view). None when
-        the query cannot be read as Flask reads it: Flask then answers, uncached."""
+        wrapper alike: origin, mount path, path and the query parameters ``names`` (None:
+        those the page's view declared, for the fast lane, which does not know the view).
+        None when the query cannot be read as Flask reads it: Flask then answers, uncached."""
         path = request_path(environ)
         varying = _query_values(
             environ.get("QUERY_STRING", ""), self.varying.get(path, ()) if names is None else names
         )
         if varying is None:
             return None
-        # Pages carry absolute links built from the request's host when SITE_URL is not set.
+        # Pages carry absolute links built from the request's scheme, host and port when
+        # SITE_URL is not set, and every link carries the mount path (proxy.py sets it).
         origin = self.site_url or f"{environ['wsgi.url_scheme']}://{get_host(environ)}"
-        return self._key(index, f"{origin}{path}?{varying}")
+        return self._key(index, f"{origin}{environ.get('SCRIPT_NAME', '')}{path}?{varying}")
 
     def _key(self, index: Index, url: str) -> str:
         """Pages differ by deploy, content version and absolute URL."""

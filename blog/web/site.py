@@ -1,6 +1,7 @@
 """The site's parts, assembled for one app: the content library, the HTML memo, search, the
-response cache, and the WSGI middleware in front of Flask (the fast lane, the host check,
-``ProxyFix``). ``create_app`` calls ``assemble``; nothing else builds these."""
+response cache, and the WSGI middleware in front of Flask (the fast lane, the host check, the
+mount path and ``ProxyFix``: ``proxy.py``). ``create_app`` calls ``assemble``; nothing else
+builds these."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from blog.content.library import Library
 from blog.content.models import site_timezone
@@ -22,7 +22,7 @@ from blog.markup.render import Renderer
 from blog.search.engine import SearchIndex
 from blog.search.live import LiveSearch
 from blog.settings import Settings
-from blog.web import security, urls
+from blog.web import proxy, security, urls
 from blog.web.cache import PageCache
 from blog.web.fastlane import FastLane
 from blog.web.state import get_html, get_library, get_search
@@ -57,10 +57,8 @@ def assemble(app: Flask, settings: Settings) -> None:
         app.wsgi_app, library, pages, settings.HTTP_MAX_AGE, headers
     )
     app.wsgi_app = security.HostCheck(app.wsgi_app, headers)  # type: ignore[method-assign]
-    if hops := settings.PROXY_FIX:  # outermost: the fast lane needs the real host too
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
-        )
+    # Outermost: the fast lane needs the real host and mount path too.
+    app.wsgi_app = proxy.behind_proxy(app.wsgi_app, settings)  # type: ignore[assignment]
 
 
 def prepare_worker(app: Flask) -> None:
