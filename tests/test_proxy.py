@@ -3,8 +3,9 @@ that does, so one reader's forged header never reaches the copy everyone else ge
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import flask
 import pytest
 from flask import Flask
 from werkzeug.test import EnvironBuilder
@@ -25,6 +26,19 @@ def quay(content: Content) -> Content:
 def page_cache(app: Flask) -> PageCache:
     pages: PageCache = app.extensions["blog.page_cache"]
     return pages
+
+
+@pytest.fixture
+def flask_requests(app: Flask) -> Iterator[list[str]]:
+    """The paths of the requests that reached Flask (past the fast lane)."""
+    seen: list[str] = []
+
+    def record(sender: Flask, **extra: object) -> None:
+        seen.append(flask.request.path)
+
+    flask.request_started.connect(record, app)
+    yield seen
+    flask.request_started.disconnect(record, app)
 
 
 @pytest.mark.parametrize("site_url", ["", "https://news.example"])
@@ -123,3 +137,21 @@ def test_with_site_url_the_request_origin_shapes_no_page(
         plain = make_app(**settings).test_client().get(path)
         forwarded = make_app(**settings).test_client().get(path, headers=headers)
         assert forwarded.data == plain.data, path
+
+
+def test_hot_pages_expire_with_the_cache_timeout(
+    quay: Content, app: Flask, flask_requests: list[str]
+) -> None:
+    pages = page_cache(app)
+    now = [1_000_000.0]
+    pages.clock = lambda: now[0]  # type: ignore[method-assign]
+    client = app.test_client()
+    client.get("/news/quay/")  # rendered and cached
+    client.get("/news/quay/")  # from the hot set, in the fast lane
+    assert flask_requests == ["/news/quay/"]
+    now[0] += app.config["CACHE_DEFAULT_TIMEOUT"] - 1
+    client.get("/news/quay/")
+    assert flask_requests == ["/news/quay/"]
+    now[0] += 1  # the cache's timeout since the page was stored: it is gone
+    assert client.get("/news/quay/").status_code == 200
+    assert flask_requests == ["/news/quay/", "/news/quay/"]

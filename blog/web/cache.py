@@ -13,6 +13,7 @@ import hashlib
 import logging
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
@@ -51,12 +52,16 @@ class PageCache:
         self.cache = Cache(app)
         self.site_url = get_settings(app).SITE_URL
         self.deploy_id = get_settings(app).DEPLOY_ID
+        self.timeout = get_settings(app).CACHE_DEFAULT_TIMEOUT  # 0: no expiry, as the backend's
+        self.clock: Callable[[], float] = time.time  # the pages' stored_at, and their expiry
         self._failing = False
         self._version: str | None = None  # the newest content version seen, and its time
         self._built_at: dt.datetime | None = None
-        # The hottest pages, unpickled, in this process. Keys carry the content version, so
-        # an entry here is never stale; it only saves the backend a round trip.
-        self._hot: OrderedDict[str, StoredPage] = OrderedDict()
+        # The hottest pages, unpickled, in this process, each with the time it expires. Keys
+        # carry the content version, so an entry here is never stale; it only saves the
+        # backend a round trip. It expires with the backend's copy all the same: a page
+        # carries the request's origin, so a wrong one must not outlive the cache's timeout.
+        self._hot: OrderedDict[str, tuple[float, StoredPage]] = OrderedDict()
         self._hot_lock = threading.Lock()
         # Path → the query parameters its page varies by, as the views have said (the fast
         # lane computes the same keys from them).
@@ -100,11 +105,14 @@ class PageCache:
             self.cache.clear()
 
     def hot(self, key: str) -> StoredPage | None:
-        """The page if this process holds it unpickled (no backend round trip)."""
-        return self._hot.get(key)
+        """The page if this process holds it unpickled (no backend round trip), unexpired."""
+        entry = self._hot.get(key)
+        if entry is None or entry[0] <= self.clock():
+            return None  # an expired entry is replaced when the page is stored again
+        return entry[1]
 
     def get(self, key: str) -> StoredPage | None:
-        page = self._hot.get(key)
+        page = self.hot(key)
         if page is not None:
             return page
         try:
@@ -113,8 +121,8 @@ class PageCache:
             self._failed(e)
             return None
         self._recovered()
-        if not isinstance(page, StoredPage):
-            return None
+        if not isinstance(page, StoredPage) or self._expires(page) <= self.clock():
+            return None  # (a backend on another host's clock may keep it a little longer)
         self._remember(key, page)
         return page
 
@@ -125,9 +133,12 @@ class PageCache:
         except CACHE_ERRORS as e:
             self._failed(e)
 
+    def _expires(self, page: StoredPage) -> float:
+        return page.stored_at + self.timeout if self.timeout > 0 else math.inf
+
     def _remember(self, key: str, page: StoredPage) -> None:
         with self._hot_lock:
-            self._hot[key] = page
+            self._hot[key] = (self._expires(page), page)
             while len(self._hot) > HOT_PAGES:
                 self._hot.popitem(last=False)
 
@@ -192,7 +203,7 @@ def _cached(view: Callable[..., Any], query: tuple[str, ...]) -> Callable[..., H
             response = make_response(view(*args, **kwargs))
             if key is None or response.status_code != 200 or response.cache_control.no_store:
                 return response
-            page = StoredPage.of(response)
+            page = StoredPage.of(response, pages.clock())
             pages.set(key, page)
             if query:
                 pages.varying.setdefault(request_path(request.environ), query)

@@ -52,9 +52,10 @@ class StoredPage:
     last_modified: dt.datetime | None
     last_modified_header: str | None
     variants: tuple[Variant, ...]  # best coding first, identity last
+    stored_at: float  # when it was rendered (time.time()): no copy outlives the cache's timeout
 
     @classmethod
-    def of(cls, response: Response) -> StoredPage:
+    def of(cls, response: Response, stored_at: float) -> StoredPage:
         body = response.get_data()
         content_type = response.content_type or "text/html; charset=utf-8"
         etag = hashlib.sha256(body).hexdigest()[:32]
@@ -66,7 +67,7 @@ class StoredPage:
             ]
         modified = response.last_modified
         header = http_date(modified) if modified else None
-        return cls(content_type, modified, header, tuple(variants))
+        return cls(content_type, modified, header, tuple(variants), stored_at)
 
     def answer(
         self, environ: WSGIEnvironment, max_age: int, extra: Sequence[tuple[str, str]] = ()
