@@ -33,6 +33,7 @@ APP_SETTINGS = {
     "STORE_DIR": "off",
     "SITE_URL": "http://news.example",
 }
+QUAY_ALIAS = "aliases:\n  - /old/quay/"
 
 
 @dataclass
@@ -52,10 +53,10 @@ def proxied_app(tmp_path: Path, nginx_binary: str, **settings: str) -> Iterator[
     """gunicorn with the app, and nginx with deploy/nginx-proxy.conf in front of it."""
     content = tmp_path / "content"
     content.mkdir()
-    (content / "quay.md").write_text(article_text(title="The Quay Reopens"))
+    (content / "quay.md").write_text(article_text(title="The Quay Reopens", front=QUAY_ALIAS))
     (content / "draft.md").write_text(article_text(title="Not Yet", front="draft: true"))
     port = free_port()
-    with gunicorn(content, **APP_SETTINGS, **settings) as app_base:
+    with gunicorn(content, **{**APP_SETTINGS, **settings}) as app_base:
         block = deploy_server_block(
             "nginx-proxy.conf",
             **{
@@ -142,6 +143,66 @@ def test_readers_asking_for_the_same_coding_share_one_copy(proxy: Proxy) -> None
         assert answer.get("Content-Encoding") == coding, header
     _, plain, _ = cache_status(proxy.proxy, path, **{"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain
+
+
+def raw_get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    """GET without following redirects: status, headers and body."""
+    host, _, path = url.removeprefix("http://").partition("/")
+    connection = http.client.HTTPConnection(host, timeout=10)
+    try:
+        connection.request("GET", "/" + path, headers=headers)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+# What an outside probe sent: a forwarded prefix, port, host and scheme of its own choosing.
+FORGED = {
+    "X-Forwarded-Prefix": "//evil.example",
+    "X-Forwarded-Port": "6666",
+    "X-Forwarded-Host": "evil.example",
+    "X-Forwarded-Proto": "https",
+    "Forwarded": "host=evil.example;proto=https",
+}
+
+
+@pytest.mark.parametrize(
+    "site_url", ["", "http://news.example"], ids=["request-origin", "site-url"]
+)
+def test_forged_forwarded_headers_reach_neither_a_page_nor_the_proxys_cache(
+    tmp_path: Path, nginx_binary: str, site_url: str
+) -> None:
+    with proxied_app(tmp_path, nginx_binary, PROXY_FIX="1", SITE_URL=site_url) as running:
+        origin = site_url or running.proxy
+        for path, status in [
+            ("/news/quay/", 200),
+            ("/", 200),
+            ("/feed.xml", 200),
+            ("/old/quay/", 301),
+        ]:
+            forged = raw_get(running.proxy + path, **FORGED)  # the copy nginx keeps
+            later = raw_get(running.proxy + path)  # what every other reader then gets
+            assert later[1]["X-Cache-Status"] == "HIT", path
+            for answer in (forged, later):
+                got, headers, body = answer
+                assert got == status, path
+                assert b"evil.example" not in body and b"6666" not in body, path
+                if status == 301:
+                    assert headers["Location"] == "/news/quay/"
+            if path == "/news/quay/":
+                assert f'<link rel="canonical" href="{origin}/news/quay/">'.encode() in later[2]
+
+
+def test_a_forged_port_never_reaches_the_canonical_links_readers_get(
+    tmp_path: Path, nginx_binary: str
+) -> None:
+    with proxied_app(tmp_path, nginx_binary, PROXY_FIX="1", SITE_URL="") as running:
+        forged = raw_get(running.proxy + "/news/quay/", **{"X-Forwarded-Port": "6666"})
+        later = raw_get(running.proxy + "/news/quay/")
+        assert later[1]["X-Cache-Status"] == "HIT"
+        canonical = f'<link rel="canonical" href="{running.proxy}/news/quay/">'.encode()
+        assert canonical in forged[2] and canonical in later[2]
 
 
 def test_private_previews_are_never_stored(proxy: Proxy) -> None:
