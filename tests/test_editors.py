@@ -117,6 +117,18 @@ def test_preview_link_shows_an_unpublished_article_privately(
     assert text_of(elements(doc, "h1")[0]) in ("Secret Plan", "Draft Story")
 
 
+def test_a_preview_link_carries_the_sites_mount_path(
+    content: Content, make_app: Callable[..., Flask]
+) -> None:
+    content.write("draft.md", article_text(title="Draft Story", front="draft: true"))
+    app = make_app(
+        SECRET_KEY="test-secret", SITE_URL="https://news.example", SCRIPT_NAME="/courier"
+    )
+    result = cli(app, "preview", str(content.root / "draft.md"))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("https://news.example/courier/preview/draft/?")
+
+
 def test_preview_rejects_wrong_or_expired_signatures(content: Content, previewable: Flask) -> None:
     client = previewable.test_client()
     url = preview_url(previewable, str(content.root / "draft.md"))

@@ -219,7 +219,9 @@ def preview_command(file: Path, hours: float | None) -> None:
         raise click.ClickException(f"{file} is not an article the site can read; run the check")
     life = hours if hours is not None else get_settings(app).PREVIEW_HOURS
     expires = int(time.time() + life * 3600)
-    base = str(get_settings(app).SITE_URL or "http://127.0.0.1:8000")
+    settings = get_settings(app)
+    # The site's origin and its mount path: the link is the one readers' requests reach.
+    base = (settings.SITE_URL or "http://127.0.0.1:8000").rstrip("/") + settings.SCRIPT_NAME
     with app.test_request_context(base_url=base):
         click.echo(
             url_for(
