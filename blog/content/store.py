@@ -12,6 +12,11 @@ The file is shared by the processes of a host (write-ahead log: readers never wa
 writer). It lives in a private folder (mode 0700, ours): parsed articles are pickles. It is
 named after the content folder and the parser's version, so another parser or time zone
 never reads it. Each process and thread opens its own connection; none crosses a fork.
+
+The disk under it can fail while the site runs: the file deleted, replaced, overwritten,
+the disk full. Every error makes each thread open its connection again on its next use (a
+connection to a deleted file would never see the new one), and a damaged file is started
+again; callers keep their texts in memory or read them from their files meanwhile.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +71,10 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        with self.transaction() as db:
-            for statement in _SCHEMA:
-                db.execute(statement)
+        self._schema: list[str] = list(_SCHEMA)  # made again in a file started again
+        self._generation = 0  # raised by an error: every thread then opens a new connection
+        self._inode: int | None = None  # of the file the connections opened
+        self.add_schema(_SCHEMA)
 
     @classmethod
     def temporary(cls) -> Store:
@@ -108,29 +115,89 @@ class Store:
                     damaged.unlink(missing_ok=True)  # it only costs a full read
         return None
 
+    def add_schema(self, statements: Sequence[str]) -> None:
+        """Create these tables now, and again whenever the file is started again."""
+        self._schema += [s for s in statements if s not in self._schema]
+        with self.transaction() as db:
+            for statement in statements:
+                db.execute(statement)
+
     def connect(self) -> sqlite3.Connection:
-        """This thread's connection, opened on first use in each process."""
+        """This thread's connection, opened on first use in each process and again after
+        an error; ``sqlite3.Error`` when the file cannot be opened."""
         local = self._local
+        if getattr(local, "pid", None) == os.getpid() and local.generation != self._generation:
+            self.close()  # opened before an error: perhaps to a file no longer there
         if getattr(local, "pid", None) != os.getpid():
             # Inherited from the parent across a fork: never used, never closed here (closing
             # it could release the parent's locks); the child opens its own.
-            local.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
-            local.db.execute("PRAGMA journal_mode=WAL")
-            local.db.execute("PRAGMA synchronous=NORMAL")
-            local.pid = os.getpid()
-        db: sqlite3.Connection = local.db
-        return db
+            generation = self._generation
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                if generation:  # after an error: the file may be a new, empty one
+                    db.execute("BEGIN IMMEDIATE")
+                    for statement in self._schema:
+                        db.execute(statement)
+                    db.execute("COMMIT")
+                self._inode = _inode(self.path)
+            except BaseException:
+                db.close()
+                raise
+            local.db, local.pid, local.generation = db, os.getpid(), generation
+        connection: sqlite3.Connection = local.db
+        return connection
 
     def close(self) -> None:
         """Close this thread's connection (the master does, before gunicorn forks workers)."""
         local = self._local
         if getattr(local, "pid", None) == os.getpid():
-            local.db.close()
-            del local.db, local.pid
+            try:
+                local.db.close()
+            except sqlite3.Error:
+                pass  # closed for an error already: nothing of ours is left open
+            del local.db, local.pid, local.generation
 
-    def transaction(self) -> _Transaction:
+    def failed(self, error: sqlite3.Error) -> None:
+        """An operation failed: connections are opened again on their next use, and a
+        damaged file (the one they opened, not a new one another process made) is deleted
+        so that it starts again."""
+        if getattr(error, "sqlite_errorname", "") in _DAMAGED and self._inode is not None:
+            if _inode(self.path) == self._inode:
+                log.warning("store %s damaged (%s); starting it again", self.path, error)
+                for part in self.path.parent.glob(f"{self.path.name}*"):
+                    try:
+                        part.unlink()
+                    except OSError:
+                        pass  # a folder in its place: opening fails until it goes
+        self._generation += 1
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """``with store.reading() as db:`` this thread's connection, for reads: an error
+        makes the store open its connections again."""
+        try:
+            yield self.connect()
+        except sqlite3.Error as e:
+            self.failed(e)
+            raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         """``with store.transaction() as db:`` one write transaction, taken at once."""
-        return _Transaction(self.connect())
+        with self.reading() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                if db.in_transaction:
+                    try:
+                        db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass  # the error that brought us here is the one to raise
+                raise
+            db.execute("COMMIT")
 
     # Texts
 
@@ -142,11 +209,8 @@ class Store:
 
     def parts(self, source_hash: str) -> Parts | None:
         """The text of one version, or None when the store does not have it."""
-        row = (
-            self.connect()
-            .execute("SELECT parts FROM texts WHERE hash = ?", (source_hash,))
-            .fetchone()
-        )
+        with self.reading() as db:
+            row = db.execute("SELECT parts FROM texts WHERE hash = ?", (source_hash,)).fetchone()
         return [(key, text) for key, text in json.loads(row[0])] if row else None
 
     def prune(self, keep: Iterable[str], older_than: float = KEEP_UNUSED) -> int:
@@ -166,16 +230,15 @@ class Store:
 
     def recall(self) -> Iterator[Parsed]:
         """Every file as last remembered, one row at a time (no copy of the whole set)."""
-        rows = self.connect().execute(
-            "SELECT path, mtime_ns, size, inode, hash, article FROM parsed"
-        )
-        for path, mtime_ns, size, inode, source_hash, blob in rows:
-            try:
-                article = pickle.loads(blob)
-            except Exception:  # any unpickling failure: the file is simply read again
-                continue
-            stamp = None if mtime_ns is None else (mtime_ns, size, inode)
-            yield path, stamp, source_hash, article
+        with self.reading() as db:
+            rows = db.execute("SELECT path, mtime_ns, size, inode, hash, article FROM parsed")
+            for path, mtime_ns, size, inode, source_hash, blob in rows:
+                try:
+                    article = pickle.loads(blob)
+                except Exception:  # any unpickling failure: the file is simply read again
+                    continue
+                stamp = None if mtime_ns is None else (mtime_ns, size, inode)
+                yield path, stamp, source_hash, article
 
     def remember(self, items: Iterable[Parsed]) -> None:
         """Keep these files' parsed articles; a stamp of None makes the next start read
@@ -205,20 +268,6 @@ class Store:
             db.executemany(statement, batch)
 
 
-class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on an error."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, kind: object, *rest: object) -> None:
-        self.db.execute("ROLLBACK" if kind else "COMMIT")
-
-
 def _version(timezone: str) -> str:
     """Changes with the store's format, the parser's code and the time zone."""
     digest = hashlib.sha256(f"{FORMAT}\0{timezone}".encode())
@@ -234,6 +283,13 @@ def _private(folder: Path) -> bool:
     except OSError:
         return False
     return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return None
 
 
 def _age(path: Path) -> float:
