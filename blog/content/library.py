@@ -82,10 +82,10 @@ class Library:
         self.reports = Reports()
         self.reader = FileReader(root, timezone, max_bytes)
         store = store or Store.temporary()
-        self.writes = StoreWrites(store, self.reports.report)
+        self.writes = StoreWrites(store, self.reports)
         # The clock through self: tests set it after the library is made.
         self.catalog = Catalog(lambda: self.clock(), article_path)
-        self.texts = Texts(store, root, timezone, self.reports.report)
+        self.texts = Texts(self.writes, root, timezone, self.reports.report)
         self.listeners: list[Listener] = []
         self._watch = ProcessWatch(root)
         self._entries: dict[str, Entry] = {}
@@ -152,6 +152,10 @@ class Library:
     def parts(self, article: Article) -> Parts:
         """(field, Markdown) of the article's sections and body, from the store."""
         return self.texts.parts(article)
+
+    def text_lost(self, article: Article) -> bool:
+        """True when this version's text was found nowhere (its page must not be kept)."""
+        return self.texts.lost(article)
 
     @property
     def entries(self) -> dict[str, Entry]:

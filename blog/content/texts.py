@@ -1,8 +1,10 @@
 """Article text for pages: Markdown from the store by content hash (HTML: ``markup/html.py``).
 
-Articles in memory carry no text (``Article.without_text``); a page asks here. The store can
-lack a version (pruned by another process, or its file deleted and recreated): then the file
-itself is read, if it still holds that version. Nothing here ever raises into a request.
+Articles in memory carry no text (``Article.without_text``); a page asks here. A text the
+store has not taken yet (it is failing) is in memory. The store can lack a version (pruned by
+another process, its file deleted and recreated) or fail to answer: then the file itself is
+read, if it still holds that version, and its text stored again. Nothing here ever raises
+into a request.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from blog.content.models import Article, ArticleError, join_parts, parse_article
-from blog.content.store import Parts, Store
+from blog.content.store import Parts
+from blog.content.store_writes import StoreWrites
 
 
 class Texts:
@@ -22,15 +25,21 @@ class Texts:
 
     def __init__(
         self,
-        store: Store,
+        writes: StoreWrites,
         root: Path,
         timezone: dt.tzinfo,
         report: Callable[[str, str], None],
     ) -> None:
-        self.store = store
+        self.writes = writes
         self.root = root
         self.timezone = timezone
         self._report = report
+        self._lost: set[str] = set()  # versions whose text is nowhere to be found
+
+    def lost(self, article: Article) -> bool:
+        """True when the last look for this version's text found none (its page shows the
+        headline only, and must not be kept)."""
+        return article.source_hash in self._lost
 
     def markdown(self, article: Article) -> str:
         """The article's full Markdown source."""
@@ -40,22 +49,30 @@ class Texts:
         """(field, Markdown) of the article's sections and body."""
         if article.has_text:
             return article.parts
-        try:
-            parts = self.store.parts(article.source_hash)
-        except sqlite3.Error as e:
-            self._report(f"store-read:{e}", f"store {self.store.path} unreadable: {e}")
-            parts = None
-        return parts if parts is not None else self._reread(article)
+        parts = self.writes.unstored(article.source_hash)
+        if parts is None:
+            try:
+                parts = self.writes.store.parts(article.source_hash)
+            except sqlite3.Error as e:
+                self.writes.failed(e)
+        if parts is None:
+            parts = self._reread(article)
+        if parts is None:
+            self._lost.add(article.source_hash)
+            message = f"{article.path}: text of this version lost"
+            self._report(f"text:{article.source_hash}", message)
+            return [("body", "")]
+        self._lost.discard(article.source_hash)
+        return parts
 
-    def _reread(self, article: Article) -> Parts:
-        """The store lacks this version: its file may still hold it."""
+    def _reread(self, article: Article) -> Parts | None:
+        """The store lacks this version: its file may still hold it (stored again then)."""
         try:
             data = (self.root / article.path).read_bytes()
-            if hashlib.sha256(data).hexdigest() == article.source_hash:
-                parts = parse_article(article.path, data, article.source_hash, self.timezone).parts
-                self.store.put([(article.source_hash, parts)])
-                return parts
-        except (OSError, ArticleError, sqlite3.Error):
-            pass
-        self._report(f"text:{article.source_hash}", f"{article.path}: text of this version lost")
-        return [("body", "")]
+            if hashlib.sha256(data).hexdigest() != article.source_hash:
+                return None
+            parts = parse_article(article.path, data, article.source_hash, self.timezone).parts
+        except (OSError, ArticleError):
+            return None
+        self.writes.store_text(article.source_hash, parts)
+        return parts
