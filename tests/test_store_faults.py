@@ -1,6 +1,6 @@
 """A store that fails (a corrupt file, a file deleted or replaced by a folder while the site
-runs) never costs a reader an article's text: pages come from memory and the files, the log
-says so once, and everything recovers when the store does."""
+runs) never costs a reader an article's text: pages come from the files, search says it is
+unavailable, the log says so once, and everything recovers when the store does."""
 
 from __future__ import annotations
 
@@ -103,6 +103,32 @@ def test_untouched_articles_are_served_whole_while_the_store_is_broken(
         assert f"Body of story {n}." in body_of(client, f"/news/s{n}/")
 
 
+def test_search_on_a_store_that_cannot_be_opened_says_so_uncached(
+    content: Content, site: Flask
+) -> None:
+    client = site.test_client()
+    replace_by_folder(get_library(site).store.path)
+    content.article("s1.md", title="Story 1", body="A lighthouse in story 1.")
+    for _ in range(2):
+        response = get(client, "/search?q=lighthouse")
+        assert response.status_code == 503
+        assert "no-store" in response.headers["Cache-Control"]
+        assert "Search is unavailable" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("damage", [corrupt, delete])
+def test_search_finds_an_edit_in_a_store_started_again(
+    content: Content, site: Flask, damage: Callable[[Path], None]
+) -> None:
+    client = site.test_client()
+    assert get(client, "/search?q=story").status_code == 200
+    damage(get_library(site).store.path)
+    content.article("s1.md", title="Story 1", body="A lighthouse in story 1.")
+    response = get(client, "/search?q=lighthouse")
+    assert response.status_code == 200
+    assert "/news/s1/" in response.get_data(as_text=True)
+
+
 def test_a_store_failure_is_logged_once(
     content: Content, site: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -124,8 +150,11 @@ def test_everything_recovers_when_the_store_is_fine_again(content: Content, site
     replace_by_folder(path)
     content.article("s1.md", title="Story 1", body="A lighthouse in story 1.")
     assert "A lighthouse in story 1." in body_of(client, "/news/s1/")
+    assert get(client, "/search?q=lighthouse").status_code == 503
     shutil.rmtree(path)  # the disk is fine again
     assert "A lighthouse in story 1." in body_of(client, "/news/s1/")
+    results = get(client, "/search?q=lighthouse")
+    assert results.status_code == 200 and "/news/s1/" in results.get_data(as_text=True)
     library.refresh()  # the texts that could not be written are written now
     edited = library.index().by_slug["s1"]
     assert library.store.parts(edited.source_hash) is not None

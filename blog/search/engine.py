@@ -9,6 +9,7 @@ cut into words and each word is quoted, so no input can raise.
 from __future__ import annotations
 
 import itertools
+import logging
 import random
 import sqlite3
 import threading
@@ -21,6 +22,8 @@ from markupsafe import Markup
 from blog.content.models import Article
 from blog.content.store import Store
 from blog.search.text import CLOSE, OPEN, clean, fts_query, marked_up, plain_text, query_words
+
+log = logging.getLogger(__name__)
 
 SNIPPET_TOKENS = 24
 # Column order of the table, and the bm25 weight of each: a headline or tag match outranks a
@@ -79,9 +82,7 @@ class SearchIndex:
     def __init__(self, store: Store, text_of: Callable[[Article], str]) -> None:
         self.store = store
         self._text_of = text_of
-        with store.transaction() as db:
-            for statement in _SCHEMA:
-                db.execute(statement)
+        store.add_schema(_SCHEMA)  # made again should the store's file start again
         self._lock = threading.Lock()  # taken by writers of the maps below; readers need none
         self._rowids: dict[str, int] = {}  # content hash → row, for rows known to exist
         # Row → the published article it stands for; row → the others, for files byte for
@@ -91,6 +92,14 @@ class SearchIndex:
         self._wanted: dict[str, list[Article]] = {}  # hash → articles, while a build runs
         self._missing = 0
         self._worker: threading.Thread | None = None
+
+    def reset(self) -> None:
+        """Forget every row known: after a store error, its file may be a new one."""
+        with self._lock:
+            self._rowids = {}
+            self._maps = ({}, {})
+            self._wanted = {}
+            self._missing = 0
 
     @property
     def missing(self) -> int:
@@ -130,12 +139,20 @@ class SearchIndex:
     def _known_rows(self, wanted: dict[str, list[Article]]) -> dict[str, int]:
         """Rows already written for these versions, keyed by the articles' own hash strings
         (fresh copies from SQLite would cost a string per article in every worker)."""
-        rows = self.store.connect().execute(f"SELECT hash, id FROM {_ROWS}")
-        return {same[0].source_hash: rowid for h, rowid in rows if (same := wanted.get(h))}
+        with self.store.reading() as db:
+            rows = db.execute(f"SELECT hash, id FROM {_ROWS}")
+            return {same[0].source_hash: rowid for h, rowid in rows if (same := wanted.get(h))}
 
     def _index_in_background(self) -> None:
         """Index what is missing, a batch at a time, from a point of its own in the list (so
-        several processes starting together share the work rather than repeat it)."""
+        several processes starting together share the work rather than repeat it). A store
+        error ends it: the next sync starts another."""
+        try:
+            self._index_missing()
+        except sqlite3.Error as e:
+            log.warning("search index not built further: %s", e)
+
+    def _index_missing(self) -> None:
         while True:
             with self._lock:
                 missing = [a[0] for h, a in self._wanted.items() if h not in self._rowids]
@@ -199,21 +216,26 @@ class SearchIndex:
         return len(gone)
 
     def search(self, query: str, limit: int = 10, offset: int = 0) -> Results:
-        """The ``limit`` best matches after ``offset``; any text at all is a valid query."""
+        """The ``limit`` best matches after ``offset``; any text at all is a valid query.
+        ``sqlite3.Error`` when the store fails (its file gone, damaged, unreadable)."""
         words = query_words(query)
         if not words:
             return Results("", 0, [])
-        match = fts_query(words)
         try:
-            return Results(" ".join(words), *self._page(match, limit, offset))
-        except sqlite3.Error:
+            with self.store.reading() as db:
+                return Results(" ".join(words), *self._page(db, fts_query(words), limit, offset))
+        except sqlite3.Error as e:
+            if not _refused(e):
+                raise
             # Quoting makes every query valid FTS5; should the engine still refuse one,
             # the reader sees no matches rather than an error page.
             return Results(" ".join(words), 0, [])
 
-    def _page(self, match: str, limit: int, offset: int) -> tuple[int, list[Hit]]:
+    def _page(
+        self, db: sqlite3.Connection, match: str, limit: int, offset: int
+    ) -> tuple[int, list[Hit]]:
         """How many published articles match, and the requested slice of them, best first."""
-        db, (live, twins) = self.store.connect(), self._maps
+        live, twins = self._maps
         matching = db.execute(f"SELECT rowid FROM {_DOCS} WHERE {_DOCS} MATCH ?", (match,))
         total = sum(1 + len(twins.get(rowid, ())) for (rowid,) in matching if rowid in live)
         offset = max(offset, 0)
@@ -246,6 +268,13 @@ class SearchIndex:
             extract = text if OPEN in text or not standfirst else standfirst
             hits.append(Hit(article, marked_up(title), marked_up(extract)))
         return hits
+
+
+def _refused(error: sqlite3.Error) -> bool:
+    """True when FTS5 refused the query itself, not when the store failed: a plain
+    SQLITE_ERROR (a syntax error), but not a table missing from a file started again."""
+    name = getattr(error, "sqlite_errorname", "")
+    return name == "SQLITE_ERROR" and not str(error).startswith("no such")
 
 
 def _rows(

@@ -7,6 +7,7 @@ from dataclasses import replace
 from flask import Blueprint, abort, request
 from werkzeug.wrappers import Response as HTTPResponse
 
+from blog.search.live import SearchUnavailable
 from blog.web import meta
 from blog.web.cache import cached_page_varying, current_index
 from blog.web.pages import newest_change, render_page
@@ -27,8 +28,10 @@ def search() -> HTTPResponse:
     if not number.isdigit() or len(number) > 6 or int(number) < 1:
         abort(400)
     per_page = get_settings().PER_PAGE
-    engine = get_search().current()
-    results = engine.search(query, limit=per_page, offset=(int(number) - 1) * per_page)
+    try:
+        results, missing = get_search().search(query, per_page, (int(number) - 1) * per_page)
+    except SearchUnavailable:
+        return _unavailable(query)
     page = page_of(
         results.hits, results.total, int(number), "search.search", "page", q=results.query
     )
@@ -50,8 +53,30 @@ def search() -> HTTPResponse:
         latest=current_index().articles[:6],
         search_query=results.query,
         meta=page_meta,
-        unindexed=engine.missing,
+        unindexed=missing,
     )
-    if engine.missing:  # partial results: neither the page cache nor any other may keep them
+    if missing:  # partial results: neither the page cache nor any other may keep them
         response.cache_control.no_store = True
+    return response
+
+
+def _unavailable(query: str) -> HTTPResponse:
+    """The store under the index failed: a page that says so, kept by no cache (a 503 is
+    not kept by the response cache; no-store tells any other)."""
+    page_meta = replace(
+        meta.PageMeta("Search unavailable", "Search is unavailable.", "", meta.image_url(None)),
+        robots="noindex, follow",
+    )
+    response = render_page(
+        "search.html",
+        None,
+        unavailable=True,
+        results=None,
+        latest=current_index().articles[:6],
+        search_query=query,
+        meta=page_meta,
+    )
+    response.status_code = 503
+    response.headers["Retry-After"] = "60"
+    response.cache_control.no_store = True
     return response
