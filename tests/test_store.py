@@ -237,3 +237,15 @@ def test_a_store_locked_by_another_process_is_left_alone(
         holder.close()
     assert path.exists() and "using a temporary one" in caplog.text
     assert get_library(make()).store.path == path  # and the next start uses it again
+
+
+def test_a_page_whose_text_is_lost_is_kept_by_no_cache(content: Content, stored_app) -> None:
+    make, _ = stored_app
+    app = make()
+    library = get_library(app)
+    library.store.prune([], older_than=-1)
+    content.write("s1.md", "---\ntitle: [\n---\n")  # broken: the last good version stays
+    library.refresh()
+    page = app.test_client().get("/news/s1/")
+    assert "Story 1" in page.get_data(as_text=True)
+    assert "no-store" in page.headers["Cache-Control"]

@@ -27,7 +27,7 @@ from blog.markup.render import table_of_contents
 from blog.web import meta, previews
 from blog.web.cache import cached_page, current_index, set_freshness
 from blog.web.pagination import Page, paginate
-from blog.web.state import get_html, get_settings
+from blog.web.state import get_html, get_library, get_settings
 from blog.web.urls import external_url
 
 bp = Blueprint("site", __name__)
@@ -137,7 +137,7 @@ def _article_page(found: Article, page_meta: meta.PageMeta) -> HTTPResponse:
     older, newer = index.neighbours(found)
     html = get_html().html(found)
     contents = table_of_contents(html)
-    return render_page(
+    response = render_page(
         "article.html",
         found.modified,
         article=found,
@@ -150,6 +150,9 @@ def _article_page(found: Article, page_meta: meta.PageMeta) -> HTTPResponse:
         newer=newer,
         meta=page_meta,
     )
+    if get_library().text_lost(found):  # headline only: no cache may keep it
+        response.cache_control.no_store = True
+    return response
 
 
 @bp.route("/news/<slug>/")
