@@ -159,3 +159,21 @@ def test_everything_recovers_when_the_store_is_fine_again(content: Content, site
     edited = library.index().by_slug["s1"]
     assert library.store.parts(edited.source_hash) is not None
     assert path.is_file()
+
+
+def test_a_store_damaged_past_its_first_page_costs_a_start_only_time(
+    content: Content, make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    for n in range(40):
+        content.article(f"s{n}.md", title=f"Story {n}", body=f"Body of story {n}. " * 200)
+    folder = tmp_path / "store"
+    path = get_library(make_app(STORE_DIR=str(folder))).store.path
+    with path.open("r+b") as file:  # the header and the schema intact, the rows not
+        file.seek(4096 * 3)
+        file.write(b"\xff" * 4096 * 8)
+    app = make_app(STORE_DIR=str(folder))
+    client = app.test_client()
+    for n in (0, 39):
+        assert f"Body of story {n}." in body_of(client, f"/news/s{n}/")
+    library = get_library(app)
+    assert library.store.parts(library.index().by_slug["s39"].source_hash) is not None

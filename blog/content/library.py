@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -126,13 +127,20 @@ class Library:
         with self._lock:
             if git.is_checkout(self.root):
                 self.catalog.commits = git.CommitTimes(self.root)
-            for rel, stamp, source_hash, article in self.store.recall():
-                # Each file as last seen; the scan then reads only those that changed since.
-                self._entries[rel] = Entry(Stamp(*stamp) if stamp else None, source_hash, article)
+            try:
+                for rel, stamp, source_hash, article in self.store.recall():
+                    # Each file as last seen; the scan then reads only those changed since.
+                    stamp_key = Stamp(*stamp) if stamp else None
+                    self._entries[rel] = Entry(stamp_key, source_hash, article)
+            except sqlite3.Error as e:  # the scan reads the files not recalled
+                self.writes.failed(e)
             self.catalog.mark_all(set(self._entries))
             self._scan()
             self._rebuild()
-            self.store.prune(e.article.source_hash for e in self._entries.values() if e.article)
+            try:
+                self.store.prune(e.article.source_hash for e in self._entries.values() if e.article)
+            except sqlite3.Error as e:  # housekeeping: the next start prunes
+                self.writes.failed(e)
         return self.catalog.index
 
     def refresh(self) -> Index:

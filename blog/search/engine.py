@@ -200,7 +200,15 @@ class SearchIndex:
         return rowid
 
     def prune(self) -> int:
-        """Drop the rows of versions the store no longer holds (after ``Store.prune``)."""
+        """Drop the rows of versions the store no longer holds (after ``Store.prune``);
+        how many. Housekeeping: a failing store skips it (logged) until the next start."""
+        try:
+            return self._prune()
+        except sqlite3.Error as e:
+            log.warning("search index not pruned: %s", e)
+            return 0
+
+    def _prune(self) -> int:
         with self._lock, self.store.transaction() as db:
             gone = [
                 rowid
