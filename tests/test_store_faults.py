@@ -177,3 +177,23 @@ def test_a_store_damaged_past_its_first_page_costs_a_start_only_time(
         assert f"Body of story {n}." in body_of(client, f"/news/s{n}/")
     library = get_library(app)
     assert library.store.parts(library.index().by_slug["s39"].source_hash) is not None
+
+
+def test_the_end_of_a_store_failure_is_logged_once(
+    content: Content, site: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    library = get_library(site)
+    client = site.test_client()
+    path = library.store.path
+    aside = path.with_name("aside")
+    with caplog.at_level(logging.WARNING, logger="blog"):
+        path.rename(aside)  # the file, all its texts in it, out of reach for a while
+        path.mkdir()
+        assert get(client, "/search?q=story").status_code == 503  # nothing to write
+        path.rmdir()
+        aside.rename(path)
+        for _ in range(3):
+            library.refresh()
+            assert get(client, "/search?q=story").status_code == 200
+    assert caplog.text.count("failing") == 1
+    assert caplog.text.count("works again") == 1

@@ -57,7 +57,7 @@ class StoreWrites:
             self.failed(e)
             self.text(source_hash, parts)
         else:
-            self._recovered()
+            self.worked()
 
     def entry(self, rel: str, entry: Entry | None) -> None:
         """Queue what to remember of a file (None: forget it); writes once a batch is full
@@ -73,6 +73,13 @@ class StoreWrites:
         with self._lock:
             texts = list(self._texts.items())
         if not (texts or self._entries):
+            if self.failing:  # nothing to write: does a write transaction work again?
+                try:
+                    with self.store.transaction():
+                        pass
+                except sqlite3.Error:
+                    return
+                self.worked()
             return
         try:
             self.store.put(texts)
@@ -87,7 +94,7 @@ class StoreWrites:
             self.failed(e)
             return
         self._entries = {}
-        self._recovered()
+        self.worked()
 
     def failed(self, error: sqlite3.Error) -> None:
         """The store refused a read or a write: logged once until it works again."""
@@ -98,7 +105,8 @@ class StoreWrites:
             "pages are served from memory and the files, search is unavailable",
         )
 
-    def _recovered(self) -> None:
+    def worked(self) -> None:
+        """The store took a write: the end of a failure is logged once."""
         if self.failing:
             self.failing = False
             if self._reports.settled(FAILING):
