@@ -25,6 +25,12 @@ def corrupt(path: Path) -> None:
         part.write_bytes(b"\x13 not a database \x37" * 512)
 
 
+def truncate(path: Path) -> None:
+    """The store's file cut to nothing, its log and index gone (a disk that filled up)."""
+    delete(path)
+    path.write_bytes(b"")
+
+
 def delete(path: Path) -> None:
     """The store's files deleted (a clean-up of the temporary folder, say)."""
     for part in path.parent.glob(f"{path.name}*"):
@@ -37,7 +43,7 @@ def replace_by_folder(path: Path) -> None:
     path.mkdir()
 
 
-BREAKS = [corrupt, delete, replace_by_folder]
+BREAKS = [corrupt, truncate, delete, replace_by_folder]
 
 
 @pytest.fixture
@@ -116,7 +122,7 @@ def test_search_on_a_store_that_cannot_be_opened_says_so_uncached(
         assert "Search is unavailable" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("damage", [corrupt, delete])
+@pytest.mark.parametrize("damage", [corrupt, truncate, delete])
 def test_search_finds_an_edit_in_a_store_started_again(
     content: Content, site: Flask, damage: Callable[[Path], None]
 ) -> None:
