@@ -7,8 +7,15 @@ import hashlib
 import hmac
 import json
 import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -16,8 +23,10 @@ from flask.testing import FlaskClient
 
 import blog.content.git
 from blog import get_library
+from blog.web.webhook import get_puller
 from tests.articles import article_text
 from tests.html import elements, parse, text_of
+from tests.live import all_workers, fetch, gunicorn
 
 SECRET = "hook-secret"
 
@@ -102,6 +111,11 @@ def hook(client: FlaskClient, secret: str = SECRET, header: str = "X-Hub-Signatu
     )
 
 
+def settled(app: Flask) -> None:
+    """Wait for the webhook's background pulls (and the refresh after each) to finish."""
+    assert get_puller(app).wait(timeout=60), "the pulls did not finish"
+
+
 def headline(client: FlaskClient, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, url
@@ -118,8 +132,9 @@ def test_push_then_hook_publishes(repos: tuple[Repo, Repo], site: Flask, header:
     )
     editor.push()
     response = hook(client, header=header)
-    assert response.status_code == 200, response.json
+    assert response.status_code == 202, response.json
     assert response.json["ok"] is True
+    settled(site)
     assert headline(client, "/news/second/") == "Second Story"
 
 
@@ -151,24 +166,28 @@ def test_pushed_broken_file_keeps_the_last_good_version_and_fails_the_check(
     assert headline(client, "/news/first/") == "First Story"
     editor.commit("2025-05-01-first.md", "---\ntitle: First Story, broken\ntags: [oops\n---\n")
     editor.push()
-    assert hook(client).status_code == 200
+    assert hook(client).status_code == 202
+    settled(site)
     assert headline(client, "/news/first/") == "First Story"
     check = site.test_cli_runner().invoke(args=["content", "check"])
     assert check.exit_code == 1
     assert "2025-05-01-first.md:3: error: file: YAML syntax error" in check.output
 
 
-def test_failed_pull_is_reported_and_the_site_keeps_serving(
-    repos: tuple[Repo, Repo], site: Flask
+def test_failed_pull_is_logged_reported_and_the_site_keeps_serving(
+    repos: tuple[Repo, Repo], site: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
     editor, site_repo = repos
     site_repo.commit("local.md", article_text(title="Local Change"))  # the clones diverge
     editor.commit("2025-05-03-third.md", article_text(title="Third"))
     editor.push()
     client = site.test_client()
-    response = hook(client)
-    assert response.status_code == 502
-    assert response.json["ok"] is False and response.json["output"]
+    assert hook(client).status_code == 202
+    settled(site)
+    assert any("git pull" in r.message and "failed" in r.message for r in caplog.records)
+    again = hook(client)  # the next delivery reports how the last pull went
+    assert again.json["last_pull"]["ok"] is False and again.json["last_pull"]["output"]
+    settled(site)
     assert headline(client, "/news/first/") == "First Story"
     assert client.get("/news/third/").status_code == 404
 
@@ -198,7 +217,8 @@ def test_last_commit_time_is_the_modified_time(repos: tuple[Repo, Repo], site: F
     )
     editor.push()
     client = site.test_client()
-    assert hook(client).status_code == 200
+    assert hook(client).status_code == 202
+    settled(site)
     index = get_library(site).index()
     assert index.by_slug["first"].modified == dt.datetime(2025, 5, 7, 16, 30, tzinfo=dt.UTC)
     assert index.by_slug["pinned"].modified == dt.datetime(2025, 5, 3, tzinfo=dt.UTC)
@@ -225,7 +245,8 @@ def test_git_log_runs_once_per_change_not_per_request(
     editor.commit("2025-05-02-second.md", article_text(title="Second"))
     editor.commit("2025-05-03-third.md", article_text(title="Third"))
     editor.push()
-    assert hook(client).status_code == 200
+    assert hook(client).status_code == 202
+    settled(site)
     for _ in range(5):
         client.get("/")
     logs = [c for c in calls if c[0] == "log"]
@@ -244,3 +265,178 @@ def test_content_folder_inside_another_repository_uses_no_git_times(
     )
     app = make_app(CONTENT_DIR=str(editor.path / "sub"))
     assert get_library(app).index().by_slug["x"].committed is None
+
+
+# Many deliveries at once: gunicorn's workers are processes, and two `git pull`s in one
+# checkout fail on git's own locks (`cannot lock ref`, `index.lock` exists).
+
+
+def origin_head(editor: Repo) -> str:
+    return editor.git("rev-parse", "origin/main").strip()
+
+
+def blocked_pulls(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, list[float]]:
+    """Make every ``git pull`` wait for the returned event; the list gets one entry a pull."""
+    release = threading.Event()
+    pulls: list[float] = []
+    real = blog.content.git._git
+
+    def git(root: Path, *args: str, **kw: Any) -> blog.content.git.GitResult:
+        if args[0] == "pull":
+            pulls.append(time.monotonic())
+            release.wait(timeout=30)
+        return real(root, *args, **kw)
+
+    monkeypatch.setattr(blog.content.git, "_git", git)
+    return release, pulls
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 10) -> bool:
+    """Whether ``condition`` holds within ``timeout`` seconds (another thread makes it so)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def deliver_in_threads(site: Flask, count: int, timeout: float) -> list[int | None]:
+    """``count`` deliveries at once, each from a thread of its own; their statuses (None for
+    one still unanswered after ``timeout`` seconds)."""
+    statuses: list[int | None] = [None] * count
+
+    def one(i: int) -> None:
+        statuses[i] = hook(site.test_client()).status_code
+
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return statuses
+
+
+def test_a_delivery_is_answered_without_waiting_for_git(
+    repos: tuple[Repo, Repo], site: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release, pulls = blocked_pulls(monkeypatch)
+    try:
+        assert deliver_in_threads(site, 1, timeout=5) == [202]
+        assert eventually(lambda: len(pulls) == 1)  # the pull started, and waits for git
+    finally:
+        release.set()
+    settled(site)
+
+
+def test_deliveries_during_a_pull_coalesce_into_one_more_pull(
+    repos: tuple[Repo, Repo], site: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor, site_repo = repos
+    release, pulls = blocked_pulls(monkeypatch)
+    try:
+        assert deliver_in_threads(site, 1, timeout=5) == [202]
+        assert eventually(lambda: len(pulls) == 1)
+        editor.commit("2025-05-02-second.md", article_text(title="Second Story"))
+        editor.push()  # announced while a pull runs
+        assert deliver_in_threads(site, 20, timeout=10) == [202] * 20
+    finally:
+        release.set()
+    settled(site)
+    assert len(pulls) == 2
+    assert site_repo.git("rev-parse", "HEAD") == editor.git("rev-parse", "HEAD")
+    assert headline(site.test_client(), "/news/second/") == "Second Story"
+
+
+def test_many_deliveries_at_once_all_publish(repos: tuple[Repo, Repo], site: Flask) -> None:
+    editor, site_repo = repos
+    editor.commit("2025-05-02-second.md", article_text(title="Second Story"))
+    editor.push()
+    assert deliver_in_threads(site, 30, timeout=30) == [202] * 30
+    settled(site)
+    assert site_repo.git("rev-parse", "HEAD") == editor.git("rev-parse", "HEAD")
+    assert headline(site.test_client(), "/news/second/") == "Second Story"
+
+
+def test_replayed_delivery_pulls_again_harmlessly(repos: tuple[Repo, Repo], site: Flask) -> None:
+    editor, site_repo = repos
+    editor.commit("2025-05-02-second.md", article_text(title="Second Story"))
+    editor.push()
+    client = site.test_client()
+    for _ in range(3):  # the same signed body, delivered again by the git host or anyone
+        assert hook(client).status_code == 202
+        settled(site)
+        last = get_puller(site).last
+        assert last is not None and last.ok, last
+    assert site_repo.git("rev-parse", "HEAD") == editor.git("rev-parse", "HEAD")
+    assert headline(client, "/news/second/") == "Second Story"
+
+
+def test_a_pull_waits_while_another_process_pulls(repos: tuple[Repo, Repo], site: Flask) -> None:
+    editor, site_repo = repos
+    before = site_repo.git("rev-parse", "HEAD")
+    editor.commit("2025-05-02-second.md", article_text(title="Second Story"))
+    editor.push()
+    lock = site_repo.path / ".git" / blog.content.git.PULL_LOCK
+    holder = subprocess.Popen(  # another process of the host, in the middle of its pull
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys\n"
+            f"held = open({str(lock)!r}, 'ab'); fcntl.flock(held, fcntl.LOCK_EX)\n"
+            "print('held', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        assert hook(site.test_client()).status_code == 202
+        assert not get_puller(site).wait(timeout=1)
+        assert site_repo.git("rev-parse", "HEAD") == before
+    finally:
+        holder.communicate("")  # the other process finishes, and lets go of the lock
+    settled(site)
+    assert site_repo.git("rev-parse", "HEAD") == editor.git("rev-parse", "HEAD")
+    assert headline(site.test_client(), "/news/second/") == "Second Story"
+
+
+@pytest.mark.server
+def test_concurrent_deliveries_to_two_gunicorn_workers_all_publish(
+    repos: tuple[Repo, Repo],
+) -> None:
+    editor, site_repo = repos
+    body = json.dumps({"ref": "refs/heads/main"}).encode()
+    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+    def deliver(base: str) -> int:
+        request = urllib.request.Request(
+            base + "/-/hooks/git",
+            data=body,
+            headers={"X-Hub-Signature-256": f"sha256={digest}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    with gunicorn(site_repo.path, WEBHOOK_SECRET=SECRET, STORE_DIR="off") as base:
+        assert len(all_workers(base)) == 2
+        statuses: list[int] = []
+        for n in (2, 3):  # a push, then its deliveries all at once: twice
+            editor.commit(f"2025-05-0{n}-story-{n}.md", article_text(title=f"Story {n}"))
+            editor.push()
+            with ThreadPoolExecutor(max_workers=20) as pool:
+                statuses += pool.map(lambda _: deliver(base), range(20))
+        assert statuses == [202] * 40
+        deadline = time.monotonic() + 60
+        while site_repo.git("rev-parse", "HEAD") != editor.git("rev-parse", "HEAD"):
+            assert time.monotonic() < deadline, "the checkout never reached origin's HEAD"
+            time.sleep(0.2)
+        for _ in range(10):  # both workers serve it (each refreshes after its own pull)
+            status, _, page = fetch(base + "/news/story-3/")
+            assert status == 200
+            assert text_of(elements(parse(page), "h1")[0]) == "Story 3"

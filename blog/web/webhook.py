@@ -2,17 +2,20 @@
 
 ``POST /-/hooks/git`` checks the body's HMAC-SHA256 signature the way the common git hosts
 send it (``X-Hub-Signature-256: sha256=…``; ``X-Gitea-Signature`` and ``X-Gogs-Signature``
-with the bare hex digest), keyed by ``WEBHOOK_SECRET``, then runs ``git pull --ff-only`` in
-the content folder and nothing else. No secret, no hook.
+with the bare hex digest), keyed by ``WEBHOOK_SECRET``, then answers ``202`` at once and runs
+``git pull --ff-only`` in the content folder in the background, and nothing else. Deliveries
+that arrive during a pull coalesce into one more pull; the processes of a host pull one at a
+time (``blog/content/git.py``). No secret, no hook.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
+from typing import cast
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
 
 from blog.content import git
 from blog.web.state import get_library, get_settings
@@ -21,7 +24,6 @@ bp = Blueprint("hooks", __name__)
 
 SIGNATURE_HEADERS = ("X-Hub-Signature-256", "X-Gitea-Signature", "X-Gogs-Signature")
 MAX_HOOK_BYTES = 1024 * 1024
-_pulling = threading.Lock()  # one pull at a time in a process; git's own lock guards hosts
 
 
 def signature_matches(secret: str, body: bytes, headers: dict[str, str]) -> bool:
@@ -34,6 +36,20 @@ def signature_matches(secret: str, body: bytes, headers: dict[str, str]) -> bool
     return False
 
 
+@bp.record_once
+def _add_puller(state: BlueprintSetupState) -> None:
+    library = get_library(cast(Flask, state.app))  # registered on a Flask app, by create_app
+    state.app.extensions["blog.puller"] = git.Puller(
+        library.root, after=lambda result: library.refresh() if result.ok else None
+    )
+
+
+def get_puller(app: Flask | None = None) -> git.Puller:
+    """The app's background puller of the content folder."""
+    puller: git.Puller = (app or current_app).extensions["blog.puller"]
+    return puller
+
+
 @bp.post("/-/hooks/git")
 def git_hook() -> tuple[Response, int]:
     secret = get_settings().WEBHOOK_SECRET
@@ -43,10 +59,11 @@ def git_hook() -> tuple[Response, int]:
     body = request.get_data(cache=False)
     if not signature_matches(secret, body, dict(request.headers)):
         return jsonify(ok=False, error="missing or wrong signature"), 401
-    library = get_library()
-    with _pulling:
-        result = git.pull(library.root)
-    if not result.ok:
-        return jsonify(ok=False, error="git pull failed", output=result.output), 502
-    index = library.refresh()
-    return jsonify(ok=True, output=result.output, version=index.version), 200
+    puller = get_puller()
+    started = puller.request()
+    last = puller.last
+    return jsonify(
+        ok=True,
+        pull="started" if started else "queued",
+        last_pull=None if last is None else {"ok": last.ok, "output": last.output},
+    ), 202
