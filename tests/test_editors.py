@@ -144,6 +144,32 @@ def test_preview_rejects_wrong_or_expired_signatures(content: Content, previewab
     assert client.get(past).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("expires", "signature"),
+    [
+        ("good", "é"),
+        ("good", "ü" * 43),
+        ("good", "\u2028"),
+        ("good", "%ED%A0%80"),  # not UTF-8 once decoded
+        ("good", "A" * 100_000),
+        ("good", "good" + "é"),
+        ("²" * 10, "good"),  # digits to isdigit(), not to int()
+        ("９" * 10, "good"),  # full-width digits, which int() reads
+        ("١٢٣٤٥٦٧٨٩٠", "good"),
+        ("%00", "good"),
+    ],
+)
+def test_preview_refuses_odd_or_non_ascii_links(
+    content: Content, previewable: Flask, expires: str, signature: str
+) -> None:
+    path, query = preview_url(previewable, str(content.root / "draft.md")).split("?")
+    good = dict(pair.split("=") for pair in query.split("&"))
+    expires = expires.replace("good", good["expires"])
+    signature = signature.replace("good", good["signature"])
+    response = previewable.test_client().get(f"{path}?expires={expires}&signature={signature}")
+    assert response.status_code == 404
+
+
 def test_preview_needs_a_secret(content: Content, make_app: Callable[..., Flask]) -> None:
     content.write("draft.md", article_text(front="draft: true"))
     app = make_app()

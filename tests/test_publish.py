@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 
 import blog.content.git
 from blog import get_library
-from blog.web.webhook import get_puller
+from blog.web.webhook import SIGNATURE_HEADERS, get_puller
 from tests.articles import article_text
 from tests.html import elements, parse, text_of
 from tests.live import all_workers, fetch, gunicorn
@@ -440,3 +440,32 @@ def test_concurrent_deliveries_to_two_gunicorn_workers_all_publish(
             status, _, page = fetch(base + "/news/story-3/")
             assert status == 200
             assert text_of(elements(parse(page), "h1")[0]) == "Story 3"
+
+
+ODD_SIGNATURES = [
+    "sha256=é",
+    "ü" * 64,
+    "sha256=" + "0" * 63 + "é",
+    "\u2028",
+    "sha256=" + "f" * 100_000,
+    "sha256=",
+    "=?utf-8?q?=C3=A9?=",
+]
+
+
+@pytest.mark.parametrize("signature", ODD_SIGNATURES)
+@pytest.mark.parametrize("header", SIGNATURE_HEADERS)
+def test_odd_or_non_ascii_signature_is_refused(
+    repos: tuple[Repo, Repo], site: Flask, header: str, signature: str
+) -> None:
+    editor, site_repo = repos
+    editor.commit("2025-05-02-second.md", article_text(title="Second Story"))
+    editor.push()
+    before = site_repo.git("rev-parse", "HEAD")
+    response = site.test_client().post(
+        "/-/hooks/git", data=b"{}", headers={header: signature}, content_type="application/json"
+    )
+    assert response.status_code == 401
+    settled(site)
+    assert get_puller(site).last is None
+    assert site_repo.git("rev-parse", "HEAD") == before

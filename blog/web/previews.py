@@ -9,6 +9,7 @@ can make one for another article or stretch its life, and without a secret there
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 from itsdangerous import Signer
 
@@ -30,6 +31,12 @@ def signature(secret: str, slug: str, expires: int) -> str:
 
 def is_valid(secret: str, slug: str, expires: str, given: str, now: float) -> bool:
     """True for an unexpired link whose signature matches (compared in constant time)."""
-    if not secret or not expires.isdigit() or len(expires) > 12 or int(expires) < now:
+    # isdigit() alone lets through digits int() refuses ("²"): ASCII first
+    if not secret or not (expires.isascii() and expires.isdigit()) or len(expires) > 12:
         return False
-    return _signer(secret).verify_signature(_signed(slug, int(expires)), given)
+    if int(expires) < now:
+        return False
+    # The one spelling get_signature makes, compared as text: verify_signature would decode
+    # base64 leniently (junk appended to a good signature passes) and compare_digest refuses
+    # a str that is not ASCII.
+    return given.isascii() and hmac.compare_digest(signature(secret, slug, int(expires)), given)
