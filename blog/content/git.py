@@ -31,7 +31,9 @@ class GitResult:
     output: str
 
 
-def _git(root: Path, *args: str, timeout: float = GIT_TIMEOUT) -> GitResult:
+def _git(
+    root: Path, *args: str, timeout: float = GIT_TIMEOUT, keep_open: tuple[int, ...] = ()
+) -> GitResult:
     try:
         done = subprocess.run(
             ["git", "-C", str(root), "-c", "core.quotePath=false", *args],
@@ -39,6 +41,7 @@ def _git(root: Path, *args: str, timeout: float = GIT_TIMEOUT) -> GitResult:
             text=True,
             timeout=timeout,
             check=False,
+            pass_fds=keep_open,
         )
     except (OSError, subprocess.TimeoutExpired) as e:
         return GitResult(False, f"git {args[0]}: {e}")
@@ -106,22 +109,24 @@ def git_dir(root: Path) -> Path | None:
 
 
 @contextmanager
-def pull_lock(root: Path) -> Iterator[None]:
-    """Hold the host-wide pull lock of the checkout at ``root`` (an ``flock``, so it goes
-    with the process that holds it, however that process ends)."""
+def pull_lock(root: Path) -> Iterator[tuple[int, ...]]:
+    """Hold the host-wide pull lock of the checkout at ``root``; yields its file descriptor
+    (none when ``root`` is no checkout). An ``flock`` lasts while any process holds the
+    descriptor, so one handed to git outlives a worker stopped mid-pull, and none outlives
+    the processes that held it, however they end."""
     folder = git_dir(root)
     if folder is None:  # not a checkout: the pull will fail and say why
-        yield
+        yield ()
         return
     with open(folder / PULL_LOCK, "ab") as held:  # "a": created if missing, never truncated
         fcntl.flock(held, fcntl.LOCK_EX)
-        yield
+        yield (held.fileno(),)
 
 
 def pull(root: Path) -> GitResult:
     """``git pull --ff-only`` in the content folder, and nothing else, one process at a time."""
-    with pull_lock(root):
-        result = _git(root, "pull", "--ff-only")
+    with pull_lock(root) as lock:
+        result = _git(root, "pull", "--ff-only", keep_open=lock)
     if result.ok:
         log.info("content: git pull in %s: %s", root, result.output.splitlines()[-1:] or "")
     else:
