@@ -469,3 +469,19 @@ def test_odd_or_non_ascii_signature_is_refused(
     settled(site)
     assert get_puller(site).last is None
     assert site_repo.git("rev-parse", "HEAD") == before
+
+
+def test_git_itself_holds_the_pull_lock(repos: tuple[Repo, Repo], site: Flask) -> None:
+    """So a pull outlives, still locked, a worker stopped in the middle of it."""
+    editor, site_repo = repos
+    editor.commit("2025-05-02-second.md", article_text(title="Second Story"))
+    editor.push()
+    hooks = site_repo.path / ".git" / "hooks"
+    seen = site_repo.path.parent / "seen-by-git"
+    (hooks / "post-merge").write_text(  # runs inside `git pull`, after its merge
+        f"#!/bin/sh\nls -l /proc/$PPID/fd > {seen}\n"
+    )
+    (hooks / "post-merge").chmod(0o755)
+    assert hook(site.test_client()).status_code == 202
+    settled(site)
+    assert blog.content.git.PULL_LOCK in seen.read_text()
