@@ -108,9 +108,9 @@ def test_article_html_is_rendered_once_per_file_version(
     story: Content, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     renderer = get_html(app).renderer
-    calls: list[str] = []
-    real = renderer.html
-    monkeypatch.setattr(renderer, "html", lambda text: calls.append(text) or real(text))
+    calls: list[object] = []
+    real = renderer.html_of_parts
+    monkeypatch.setattr(renderer, "html_of_parts", lambda parts: calls.append(parts) or real(parts))
     client = app.test_client()
     client.get("/news/story/")
     story.article("other.md", title="Another")  # new version of the site, same story file

@@ -284,14 +284,14 @@ def test_a_worker_refreshes_and_renders_an_edit_before_a_reader_asks(
     library = get_library(app)
     renders: list[str] = []
     renderer = get_html(app).renderer
-    render = renderer.html
+    render = renderer.html_of_parts
 
-    def counted(text: str) -> Markup:
-        html = render(text)
-        renders.append(text)
+    def counted(parts: list[tuple[str, str]]) -> Markup:
+        html = render(parts)
+        renders.append("\n\n".join(text for _, text in parts))
         return html
 
-    monkeypatch.setattr(renderer, "html", counted)
+    monkeypatch.setattr(renderer, "html_of_parts", counted)
     stop = threading.Event()
     assert keep_fresh(library, stop, prerender=get_html(app).html) is not None
     try:

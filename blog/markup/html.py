@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 from markupsafe import Markup
 
@@ -18,14 +19,25 @@ from blog.content.models import Article
 from blog.markup.render import Renderer
 
 HTML_MEMO = 256  # rendered articles kept per process; the page cache keeps whole pages
+Parts = list[tuple[str, str]]  # (field, Markdown): sections with text, then "body"
 
 
 class ArticleHtml:
-    """Sanitized HTML of articles, memoized by content hash."""
+    """Sanitized HTML of articles, memoized by content hash.
 
-    def __init__(self, markdown: Callable[[Article], str], renderer: Renderer) -> None:
+    Each field (``mk1``…``mk5``, the body) is rendered as its own document
+    (``Renderer.html_of_parts``), so nothing in one can swallow the next.
+    """
+
+    def __init__(
+        self,
+        markdown: Callable[[Article], str],
+        renderer: Renderer,
+        parts: Callable[[Article], Parts] | None = None,
+    ) -> None:
         self.markdown = markdown
         self.renderer = renderer
+        self.parts = parts or _parts_behind(markdown)
         self._html: OrderedDict[str, Markup] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -34,7 +46,7 @@ class ArticleHtml:
         key = article.source_hash
         html = self._html.get(key)
         if html is None:
-            html = self.renderer.html(self.markdown(article))
+            html = self.renderer.html_of_parts(self.parts(article))
             with self._lock:
                 self._html[key] = html
                 if len(self._html) > HTML_MEMO:
@@ -46,3 +58,16 @@ class ArticleHtml:
         with self._lock:
             for path in changed & old.files.keys():
                 self._html.pop(old.files[path].source_hash, None)
+
+
+def _parts_behind(markdown: Callable[[Article], str]) -> Callable[[Article], Parts]:
+    """The field-by-field source of an article's text, given its joined ``markdown``.
+
+    The app hands over ``Library.markdown``; its library's ``parts`` gives the same text
+    field by field. Any other source is taken as one field.
+    """
+    owner: Any = getattr(markdown, "__self__", None)
+    parts = getattr(owner, "parts", None)
+    if callable(parts):
+        return parts
+    return lambda article: [("body", markdown(article))]

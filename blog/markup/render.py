@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -129,34 +129,6 @@ class _DropFilter(Filter):
             yield token
 
 
-class _HeadingFilter(Filter):
-    """Shift headings so the article's highest one is an h2 under the page's only h1.
-
-    Editors start sections at ``###``; readers of an outline (and screen readers) should
-    not find a gap between the headline and the first subheading.
-    """
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        tokens = list(super().__iter__())
-        levels = [int(t["name"][1]) for t in tokens if _heading(t)]
-        shift = min(levels, default=2) - 2
-        for token in tokens:
-            if _heading(token):
-                level = min(6, max(2, int(token["name"][1]) - shift))
-                token = {**token, "name": f"h{level}"}
-            yield token
-
-
-def _heading(token: dict[str, Any]) -> bool:
-    name = token.get("name", "")
-    return (
-        token["type"] in ("StartTag", "EndTag")
-        and len(name) == 2
-        and name[0] == "h"
-        and name[1] in "123456"
-    )
-
-
 class _FinishFilter(Filter):
     """After sanitizing: embeds sandboxed, lazy and titled; images lazy and async."""
 
@@ -195,9 +167,11 @@ class Renderer:
             md = markdown.Markdown(
                 extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG
             )
+            # h1 passes the allow-list here only for the article-wide heading shift
+            # (``_shift_headings``), which leaves no h1 in what a reader gets.
             cleaner = bleach.Cleaner(
-                tags=ALLOWED_TAGS,
-                attributes=attribute_rules(self.embed_hosts),
+                tags=ALLOWED_TAGS | {"h1"},
+                attributes={**attribute_rules(self.embed_hosts), "h1": ["id"]},
                 protocols=LINK_SCHEMES,
                 strip=True,
                 strip_comments=True,
@@ -213,19 +187,81 @@ class Renderer:
                 namespaceHTMLElements=False,
             )
             walk: Callable[[Any], Any] = cleaner.walker  # type: ignore[assignment]
-            cleaner.walker = lambda dom: _HeadingFilter(_DropFilter(walk(dom), self.embed_hosts))  # type: ignore[assignment]
+            cleaner.walker = lambda dom: _DropFilter(walk(dom), self.embed_hosts)  # type: ignore[assignment]
             tools = self._local.tools = (md, cleaner)
         return tools
 
     def html(self, markdown_text: str) -> Markup:
         """Markdown with raw HTML in, sanitized HTML out, marked safe for templates."""
+        return self.html_of_parts([("body", markdown_text)])
+
+    def html_of_parts(self, parts: Iterable[tuple[str, str]]) -> Markup:
+        """An article's sanitized HTML from its (field, Markdown) parts, each its own document.
+
+        Each section and the body is rendered and sanitized on its own, with its own tag
+        balance: an unclosed ``<textarea>``, comment or ``<math>`` in one field ends with
+        that field instead of swallowing every field after it. Then the pieces are joined,
+        ids made unique across them and headings shifted article-wide.
+        """
         md, cleaner = self._tools()
-        md.reset()
-        return Markup(cleaner.clean(md.convert(markdown_text)).strip())
+        used: set[str] = set()
+        pieces = []
+        for _, markdown_text in parts:
+            md.reset()
+            piece = cleaner.clean(md.convert(markdown_text)).strip()
+            if piece:
+                pieces.append(_unique_ids(piece, used))
+        return Markup(_shift_headings("\n".join(pieces)))
 
     def clean(self, html: str) -> Markup:
         """Sanitize HTML that did not come from Markdown."""
-        return Markup(self._tools()[1].clean(html).strip())
+        return Markup(_shift_headings(self._tools()[1].clean(html).strip()))
+
+
+# What follows reads this module's own sanitized output with regular expressions: there
+# every tag is well formed, attributes are double-quoted, and a "<" or ">" in text or in an
+# attribute value is escaped, so a match on a tag is a tag.
+_START_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
+_ID = re.compile(r'(\sid=")([^"]*)"')
+_FRAGMENT = re.compile(r'(\shref="#)([^"]*)"')
+
+
+def _shift_headings(html: str) -> str:
+    """Shift headings so the article's highest one is an h2 under the page's only h1.
+
+    Editors start sections at ``###``; readers of an outline (and screen readers) should
+    not find a gap between the headline and the first subheading. The shift is the same
+    for every field, so each keeps its place in the article's outline.
+    """
+    levels = [int(m[2]) for m in _HEADING_TAG.finditer(html)]
+    shift = min(levels, default=2) - 2
+    if shift == 0:
+        return html
+    return _HEADING_TAG.sub(lambda m: f"<{m[1]}h{min(6, max(2, int(m[2]) - shift))}", html)
+
+
+def _unique_ids(piece: str, used: set[str]) -> str:
+    """One field's HTML with ids already used by an earlier field renamed (``intro_1``),
+    and its own links to them (footnotes) following; ``used`` gains its ids."""
+    ids = {m[2] for tag in _START_TAG.findall(piece) for m in _ID.finditer(tag)}
+    renamed: dict[str, str] = {}
+    for old in sorted(ids & used):
+        n = 1
+        while f"{old}_{n}" in used | ids | set(renamed.values()):
+            n += 1
+        renamed[old] = f"{old}_{n}"
+    used |= ids | set(renamed.values())
+    if not renamed:
+        return piece
+
+    def rename(tag: re.Match[str]) -> str:
+        def swap(m: re.Match[str]) -> str:
+            return f'{m[1]}{renamed.get(m[2], m[2])}"'
+
+        return _FRAGMENT.sub(swap, _ID.sub(swap, tag[0]))
+
+    return _START_TAG.sub(rename, piece)
 
 
 _URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
