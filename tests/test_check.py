@@ -117,6 +117,20 @@ CASES = [
         GOOD,
         ":4: warning: mk2: the sanitizer removes onclick= on <p>",
     ),
+    (
+        "unclosed element in a section",
+        article_text(front='mk1: "<textarea>\\n\\nLost."\nmk2: Kept.', body="Kept too."),
+        article_text(front="mk1: Plain.\nmk2: Kept.", body="Kept too."),
+        ":4: warning: mk1: the sanitizer removes <textarea>, never closed, and everything after "
+        "it in this field",
+    ),
+    (
+        "unclosed comment",
+        article_text(body="Shown.\n\n<!-- a note\n\nHidden."),
+        article_text(body="<!--StartFragment-->\n\nShown.\n\n<!--EndFragment-->"),
+        ":5: warning: body: the sanitizer removes an unclosed comment <!-- and everything after "
+        "it in this field",
+    ),
     ("empty article", article_text(body=""), GOOD, ":2: warning: title: empty article"),
 ]
 

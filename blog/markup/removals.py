@@ -30,6 +30,8 @@ PASTE_NOISE_ATTRIBUTES = frozenset(
 )
 _CODE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_START = re.compile(r"<([a-zA-Z][\w:-]*)")
+_BLANK_LINE_THEN_TEXT = re.compile(r"\n[ \t]*\n\s*\S")
 _MARKDOWN_URL = re.compile(
     r"\]\(\s*<?([^)\s>]+)|^\s*\[[^\]]+\]:\s*<?(\S+?)>?\s*$|<([a-zA-Z][\w+.-]*:[^>\s]*)>",
     re.MULTILINE,
@@ -42,9 +44,16 @@ class _Inventory(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.open: dict[str, int] = {}  # elements dropped whole: how many are still open
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, attrs))
+        if tag in DROP_WITH_CONTENT:
+            self.open[tag] = self.open.get(tag, 0) + 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.open.get(tag):
+            self.open[tag] -= 1
 
 
 def removals(markdown_text: str, embed_hosts: Collection[str]) -> list[str]:
@@ -53,15 +62,23 @@ def removals(markdown_text: str, embed_hosts: Collection[str]) -> list[str]:
     Reads the raw HTML and Markdown link targets against the same allow-list the renderer
     uses, without rendering: fast enough to run over thousands of files in a pre-commit hook.
     """
-    text = _COMMENT.sub("", _CODE.sub("", markdown_text))
+    text = _CODE.sub("", markdown_text)
     found: dict[str, None] = {}
+    for tag in _unterminated_tags(text):
+        found[f"<{tag} (its closing > is missing) and the text after it"] = None
+    opened = text.rfind("<!--")
+    if opened >= 0 and "-->" not in text[opened + 4 :] and text[opened + 4 :].strip():
+        # Each field is its own document: an unclosed comment hides the rest of this field.
+        found["an unclosed comment <!-- and everything after it in this field"] = None
+    text = _COMMENT.sub("", text)
     hosts = frozenset(h.lower() for h in embed_hosts)
     if "<" in text:
         attributes = attribute_rules(hosts)
         inventory = _Inventory()
         inventory.feed(text)
+        inventory.close()
         for tag, attrs in inventory.tags:
-            for item in _tag_removals(tag, attrs, attributes, hosts):
+            for item in _tag_removals(tag, attrs, attributes, hosts, inventory.open):
                 found[item] = None
     if "](" not in text and "]:" not in text and "<" not in text:
         return list(found)
@@ -72,15 +89,31 @@ def removals(markdown_text: str, embed_hosts: Collection[str]) -> list[str]:
     return list(found)
 
 
+def _unterminated_tags(text: str) -> list[str]:
+    """Start tags whose ">" is missing: each runs on over a paragraph break (or to the end of
+    the field, past a line break) and takes the text it runs over with it."""
+    found = []
+    for match in _START.finditer(text):
+        end = text.find(">", match.end())
+        inside = text[match.end() : end if end >= 0 else len(text)]
+        runs_on = end < 0 and "\n" in inside and inside.split("\n", 1)[1].strip()
+        if runs_on or _BLANK_LINE_THEN_TEXT.search(inside):
+            found.append(match[1])
+    return found
+
+
 def _tag_removals(
     tag: str,
     attrs: list[tuple[str, str | None]],
     attributes: dict[str, Any],
     embed_hosts: Collection[str],
+    unclosed: dict[str, int],
 ) -> list[str]:
     if ":" in tag:
         return []  # a Markdown autolink such as <https://…>: its URL is checked as a link
     if tag in DROP_WITH_CONTENT:
+        if unclosed.get(tag):
+            return [f"<{tag}>, never closed, and everything after it in this field"]
         return [f"<{tag}> and everything in it"]
     if tag == "iframe":
         src = dict(attrs).get("src") or ""
