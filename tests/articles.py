@@ -134,6 +134,38 @@ def corpus_article(n: int, vector: str) -> str:
     )
 
 
+PUBLIC_VECTORS = json.loads((Path(__file__).parent / "data/xss-vectors.json").read_text())
+FIELDS = ("mk1", "mk2", "mk3", "mk4", "mk5", "body")
+
+
+def one_in(n: int) -> list[str]:
+    """Every nth public vector of each kind (script, event handler, mXSS, ...): every kind
+    is kept."""
+    kinds: dict[str, list[str]] = {}
+    for vector in PUBLIC_VECTORS:
+        kinds.setdefault(vector["category"], []).append(vector["payload"])
+    return [payload for payloads in kinds.values() for payload in payloads[::n]]
+
+
+def field_marker(field: str) -> str:
+    """The plain sentence each field of a ``field_article`` ends with."""
+    return f"Plain marker sentence of {field} here."
+
+
+def field_article(n: int, vector: str, field: str) -> str:
+    """Article ``n``: every section and the body holds its marker sentence, and ``field``
+    holds ``vector`` before it; a second after article ``n - 1``."""
+    texts = {f: field_marker(f) for f in FIELDS}
+    texts[field] = f"{vector}\n\n{texts[field]}"
+    sections = "".join(f"{f}: {yaml_string(texts[f])}\n" for f in FIELDS if f != "body")
+    return article_text(
+        title=f"Vector {n} in {field}",
+        date=f"2025-06-02T07:{n // 60 % 60:02d}:{n % 60:02d}Z",
+        front=sections,
+        body=pasted(texts["body"]),
+    )
+
+
 class Content:
     """A content folder, with helpers that write files the way editors do."""
 

@@ -27,23 +27,12 @@ from flask.testing import FlaskClient
 from lxml import etree
 
 from blog import create_app, get_library
-from tests.articles import corpus_article
+from tests.articles import PUBLIC_VECTORS, corpus_article, one_in
 from tests.conftest import FIXED_NOW, THOROUGH
 from tests.html import elements, executable_constructs, parse
 from tests.live import CHROMIUM, CHROMIUM_FLAGS, gunicorn, require_binary
 
-SOURCES = json.loads((Path(__file__).parent / "data/xss-vectors.json").read_text())
-ALL_VECTORS = [v["payload"] for v in SOURCES]
-
-
-def one_in(n: int) -> list[str]:
-    """Every nth vector of each kind (script, event handler, mXSS, ...): every kind is kept."""
-    kinds: dict[str, list[str]] = {}
-    for vector in SOURCES:
-        kinds.setdefault(vector["category"], []).append(vector["payload"])
-    return [payload for payloads in kinds.values() for payload in payloads[::n]]
-
-
+ALL_VECTORS = [v["payload"] for v in PUBLIC_VECTORS]
 VECTORS = ALL_VECTORS if THOROUGH else one_in(8)
 RSS_HTML = ("description", "{http://purl.org/rss/1.0/modules/content/}encoded")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from blog.markup.render import Renderer
-from tests.html import elements, parse
+from blog.markup.render import Renderer, table_of_contents
+from tests.html import elements, parse, text_of
 
 
 @pytest.fixture
@@ -57,3 +57,41 @@ def test_images_load_lazily(renderer: Renderer) -> None:
         "async",
         "Tram",
     )
+
+
+@pytest.mark.parametrize(
+    "opener",
+    [
+        "<textarea>",
+        "<noscript>",
+        "<style>",
+        "<title>",
+        "<select>",
+        "<!-- an open comment",
+        "<math><mtext><table><mglyph><style>",
+        "<svg><p>",
+        "<math><form>",
+    ],
+)
+def test_an_unclosed_element_ends_with_its_field(renderer: Renderer, opener: str) -> None:
+    parts = [("mk1", f"{opener}\n\nFirst."), ("mk2", "Second."), ("body", "Body.")]
+    paragraphs = [text_of(p) for p in elements(parse(renderer.html_of_parts(parts)), "p")]
+    assert paragraphs[-2:] == ["Second.", "Body."]
+
+
+def test_headings_shift_alike_in_every_field(renderer: Renderer) -> None:
+    html = renderer.html_of_parts([("mk1", "### A"), ("mk2", "#### B"), ("body", "### C")])
+    assert [t for t in tags_of(html) if t[0] == "h"] == ["h2", "h3", "h2"]
+
+
+def test_ids_stay_unique_across_fields_and_footnotes_link_within_theirs(
+    renderer: Renderer,
+) -> None:
+    note = "### Notes\n\nClaim.[^1]\n\n[^1]: Source."
+    html = renderer.html_of_parts([("mk1", note), ("mk2", note), ("body", note)])
+    doc = parse(html)
+    ids = [e.get("id") for e in elements(doc) if e.get("id")]
+    assert len(ids) == len(set(ids)) == 9  # a heading, a reference and a note in each
+    links = [a.get("href", "")[1:] for a in elements(doc, "a")]
+    assert sorted(links) == sorted(i for i in ids if i.startswith("fn"))
+    assert [anchor for anchor, _ in table_of_contents(html)] == ["notes", "notes_1", "notes_2"]
