@@ -131,6 +131,13 @@ CASES = [
         ":5: warning: body: the sanitizer removes an unclosed comment <!-- and everything after "
         "it in this field",
     ),
+    (
+        "footnote note in another field",
+        article_text(front='mk1: "Claim.[^1]"', body="More.\n\n[^1]: Source."),
+        article_text(front='mk1: "Claim.[^1]\\n\\n[^1]: Source."', body="More."),
+        ":4: warning: mk1: footnote [^1] has no note [^1]: in this field, so it shows as "
+        "written; put its note in the same field",
+    ),
     ("empty article", article_text(body=""), GOOD, ":2: warning: title: empty article"),
 ]
 

@@ -20,6 +20,8 @@ from blog.content.store import Parts
 from blog.markup.removals import removals
 
 SEVERITIES = ("error", "warning", "info")
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_FOOTNOTE_NOTE = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,22 @@ def _article_findings(article: Article, rules: Rules, text: str, parts: Parts) -
         when = article.date.strftime("%Y-%m-%d %H:%M UTC")
         yield Finding(path, field_line(text, "date"), "info", "date", f"scheduled for {when}")
     for key, markdown_text in parts:
+        line = field_line(text, key) if key != "body" else _body_line(text)
         gone = removals(markdown_text, rules.embed_hosts)
         if gone:
-            line = field_line(text, key) if key != "body" else _body_line(text)
             yield Finding(path, line, "warning", key, "the sanitizer removes " + "; ".join(gone))
+        # Each field is rendered on its own: a footnote's note must be in the same field.
+        notes = set(_FOOTNOTE_NOTE.findall(markdown_text))
+        for label in dict.fromkeys(_FOOTNOTE_REF.findall(markdown_text)):
+            if label not in notes:
+                yield Finding(
+                    path,
+                    line,
+                    "warning",
+                    key,
+                    f"footnote [^{label}] has no note [^{label}]: in this field, so it shows as "
+                    "written; put its note in the same field",
+                )
 
 
 def field_line(text: str, field: str) -> int:
