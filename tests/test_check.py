@@ -138,6 +138,12 @@ CASES = [
         ":4: warning: mk1: footnote [^1] has no note [^1]: in this field, so it shows as "
         "written; put its note in the same field",
     ),
+    (
+        "malformed declaration",
+        article_text(body='<![><img src="]><img src=x onerror=alert(1)//">'),
+        GOOD,
+        ":5: warning: body: the sanitizer removes a malformed <! declaration and what it runs over",
+    ),
     ("empty article", article_text(body=""), GOOD, ":2: warning: title: empty article"),
 ]
 
