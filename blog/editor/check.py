@@ -18,6 +18,7 @@ from blog.content.library import Entry
 from blog.content.models import Article, field_lines
 from blog.content.store import Parts
 from blog.markup.removals import removals
+from blog.markup.render import MAX_NESTING, nesting_depth
 
 SEVERITIES = ("error", "warning", "info")
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
@@ -103,6 +104,16 @@ def _article_findings(article: Article, rules: Rules, text: str, parts: Parts) -
         yield Finding(path, field_line(text, "date"), "info", "date", f"scheduled for {when}")
     for key, markdown_text in parts:
         line = field_line(text, key) if key != "body" else _body_line(text)
+        depth = nesting_depth(markdown_text)
+        if depth > MAX_NESTING:
+            yield Finding(
+                path,
+                line,
+                "error",
+                key,
+                f"lists or quotes nest {depth} levels deep (at most {MAX_NESTING}): "
+                "readers get this field as plain text",
+            )
         gone = removals(markdown_text, rules.embed_hosts)
         if gone:
             yield Finding(path, line, "warning", key, "the sanitizer removes " + "; ".join(gone))

@@ -10,16 +10,15 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
 from markupsafe import Markup
 
 from blog.content.index import Index
 from blog.content.models import Article
+from blog.content.store import Parts
 from blog.markup.render import Renderer
 
 HTML_MEMO = 256  # rendered articles kept per process; the page cache keeps whole pages
-Parts = list[tuple[str, str]]  # (field, Markdown): sections with text, then "body"
 
 
 class ArticleHtml:
@@ -29,15 +28,9 @@ class ArticleHtml:
     (``Renderer.html_of_parts``), so nothing in one can swallow the next.
     """
 
-    def __init__(
-        self,
-        markdown: Callable[[Article], str],
-        renderer: Renderer,
-        parts: Callable[[Article], Parts] | None = None,
-    ) -> None:
-        self.markdown = markdown
+    def __init__(self, parts: Callable[[Article], Parts], renderer: Renderer) -> None:
+        self.parts = parts  # (field, Markdown) of an article: the library's texts
         self.renderer = renderer
-        self.parts = parts or _parts_behind(markdown)
         self._html: OrderedDict[str, Markup] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -58,16 +51,3 @@ class ArticleHtml:
         with self._lock:
             for path in changed & old.files.keys():
                 self._html.pop(old.files[path].source_hash, None)
-
-
-def _parts_behind(markdown: Callable[[Article], str]) -> Callable[[Article], Parts]:
-    """The field-by-field source of an article's text, given its joined ``markdown``.
-
-    The app hands over ``Library.markdown``; its library's ``parts`` gives the same text
-    field by field. Any other source is taken as one field.
-    """
-    owner: Any = getattr(markdown, "__self__", None)
-    parts = getattr(owner, "parts", None)
-    if callable(parts):
-        return parts
-    return lambda article: [("body", markdown(article))]

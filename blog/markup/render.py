@@ -39,6 +39,11 @@ DROP_WITH_CONTENT = frozenset(
 )
 
 MARKDOWN_EXTENSIONS = ["tables", "footnotes", "toc", "sane_lists", "fenced_code"]
+# Levels of lists and quotes a field may nest. Python-Markdown parses nesting by recursion
+# and fails a little past 150 levels of lists; no article needs a tenth of this, and a field
+# nested deeper is shown as its plain text (the check reports it as an error).
+MAX_NESTING = 100
+_QUOTE_MARKERS = re.compile(r"[> ]*")
 MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
     "tables": {"use_align_attribute": True},
     "footnotes": {"BACKLINK_TITLE": "Back to the text"},
@@ -203,19 +208,48 @@ class Renderer:
         that field instead of swallowing every field after it. Then the pieces are joined,
         ids made unique across them and headings shifted article-wide.
         """
-        md, cleaner = self._tools()
         used: set[str] = set()
         pieces = []
         for _, markdown_text in parts:
-            md.reset()
-            piece = cleaner.clean(md.convert(markdown_text)).strip()
+            piece = self._piece(markdown_text)
             if piece:
                 pieces.append(_unique_ids(piece, used))
         return Markup(_shift_headings("\n".join(pieces)))
 
+    def _piece(self, markdown_text: str) -> str:
+        """One field's sanitized HTML; its escaped plain text when it nests too deep for
+        the Markdown parser, so that one field can never fail a page or a feed."""
+        if nesting_depth(markdown_text) > MAX_NESTING:
+            return plain_paragraphs(markdown_text)
+        md, cleaner = self._tools()
+        md.reset()
+        try:
+            return str(cleaner.clean(md.convert(markdown_text)).strip())
+        except RecursionError:  # nesting the depth count missed (deep HTML, say)
+            self._local.tools = None  # the parser's state is unknown after it: start anew
+            return plain_paragraphs(markdown_text)
+
     def clean(self, html: str) -> Markup:
         """Sanitize HTML that did not come from Markdown."""
         return Markup(_shift_headings(self._tools()[1].clean(html).strip()))
+
+
+def nesting_depth(markdown_text: str) -> int:
+    """How deep a field's lists and quotes nest, read from its lines' indents (four spaces a
+    level, as the parser counts) and ``>`` markers: cheap enough for the check's every file."""
+    deepest = 0
+    for line in markdown_text.expandtabs(4).splitlines():
+        rest = line.lstrip(" ")
+        markers = _QUOTE_MARKERS.match(rest)
+        quotes = markers.group().count(">") if markers else 0
+        deepest = max(deepest, (len(line) - len(rest)) // 4 + quotes)
+    return deepest
+
+
+def plain_paragraphs(markdown_text: str) -> str:
+    """A field's text, escaped, a paragraph per blank-line-separated block."""
+    blocks = (block.strip() for block in re.split(r"\n\s*\n", markdown_text))
+    return "\n".join(f"<p>{Markup.escape(block)}</p>" for block in blocks if block)
 
 
 # What follows reads this module's own sanitized output with regular expressions: there

@@ -42,9 +42,7 @@ def assemble(app: Flask, settings: Settings) -> None:
         store=store,
     )
     app.extensions["blog.library"] = library
-    app.extensions["blog.html"] = html = ArticleHtml(
-        library.markdown, Renderer(settings.EMBED_HOSTS)
-    )
+    app.extensions["blog.html"] = html = ArticleHtml(library.parts, Renderer(settings.EMBED_HOSTS))
     library.listeners.append(html.replaced)
     app.extensions["blog.page_cache"] = pages = PageCache(app)
     search = SearchIndex(store, text_of=library.markdown)
