@@ -335,3 +335,45 @@ def test_the_background_thread_wakes_on_the_kernels_event_not_the_interval(
         assert title == ("After" if watch_mode == "inotify" else "Before")
     finally:
         stop.set()
+
+
+def test_a_refresh_that_keeps_failing_is_logged_once_and_retried_with_backoff(
+    content: Content, make_app, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The probe saw a traceback a second for as long as one article broke the refresh.
+    Now one line with its traceback, tries further and further apart, and one line when
+    refreshing works again."""
+    content.article("2025-01-01-story.md", title="Before")
+    library = get_library(make_app(CONTENT_CHECK_INTERVAL=0.05))
+    real = library.refresh
+    attempts: list[float] = []
+    broken = threading.Event()
+    broken.set()
+
+    def refresh() -> object:
+        attempts.append(time.monotonic())
+        if broken.is_set():
+            raise RuntimeError("one bad article")
+        return real()
+
+    monkeypatch.setattr(library, "refresh", refresh)
+    stop = threading.Event()
+    with caplog.at_level(logging.WARNING, logger="blog"):
+        keep_fresh(library, stop)
+        try:
+            time.sleep(1.0)
+            failures = len(attempts)
+            broken.clear()
+            content.article("2025-01-01-story.md", title="After")  # wakes the thread at once
+            deadline = time.monotonic() + 10
+            while "works again" not in caplog.text:
+                assert time.monotonic() < deadline, "never recovered"
+                time.sleep(0.05)
+        finally:
+            stop.set()
+    # Without backoff: about 1.0 / (0.05 + SETTLE) = 10 tries in 1 s; with it, a handful.
+    assert 2 <= failures <= 6, failures
+    gaps = [b - a for a, b in zip(attempts, attempts[1:failures], strict=False)]
+    assert gaps == sorted(gaps) or max(gaps) > 4 * min(gaps), gaps
+    assert caplog.text.count("background refresh failed") == 1
+    assert caplog.text.count("Traceback") == 1

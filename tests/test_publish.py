@@ -460,22 +460,23 @@ ODD_SIGNATURES = [
 ]
 
 
-@pytest.mark.parametrize("signature", ODD_SIGNATURES)
 @pytest.mark.parametrize("header", SIGNATURE_HEADERS)
 def test_odd_or_non_ascii_signature_is_refused(
-    repos: tuple[Repo, Repo], site: Flask, header: str, signature: str
+    repos: tuple[Repo, Repo], site: Flask, header: str
 ) -> None:
     editor, site_repo = repos
     editor.commit("2025-05-02-second.md", article_text(title="Second Story"))
     editor.push()
     before = site_repo.git("rev-parse", "HEAD")
-    response = site.test_client().post(
-        "/-/hooks/git", data=b"{}", headers={header: signature}, content_type="application/json"
-    )
-    assert response.status_code == 401
-    settled(site)
-    assert get_puller(site).last is None
-    assert site_repo.git("rev-parse", "HEAD") == before
+    client = site.test_client()
+    for signature in ODD_SIGNATURES:  # one checkout for them all: none may pull
+        response = client.post(
+            "/-/hooks/git", data=b"{}", headers={header: signature}, content_type="application/json"
+        )
+        assert response.status_code == 401, signature[:20]
+        settled(site)
+        assert get_puller(site).last is None, signature[:20]
+        assert site_repo.git("rev-parse", "HEAD") == before, signature[:20]
 
 
 def test_git_itself_holds_the_pull_lock(repos: tuple[Repo, Repo], site: Flask) -> None:

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 PRERENDER = 32  # changed articles rendered ahead per refresh (after a big pull: the newest)
 SETTLE = 0.05  # seconds between the first change event and the refresh
+MAX_BACKOFF = 60.0  # seconds at most between attempts while refreshing keeps failing
 
 
 def keep_fresh(
@@ -51,11 +52,13 @@ def _run(
     library: Library, stop: threading.Event, prerender: Callable[[Article], object] | None
 ) -> None:
     seen = library.current
+    failing: str | None = None  # the failure last logged, while refreshing keeps failing
+    pause = library.check_interval
     while not stop.is_set():
         # Woken by the kernel's first event for the folder (at the latest after an
         # interval: the scanning fallback, a scheduled publication), then a moment for the
         # rest of a burst (a pull writes many files) to arrive.
-        library.wait_for_change(library.check_interval)
+        library.wait_for_change(pause)
         if stop.wait(SETTLE):
             return
         try:
@@ -64,8 +67,17 @@ def _run(
                 if prerender is not None:
                     _render_changed(prerender, seen, index)
                 seen = index
-        except Exception:  # keep going: one bad pass must not end the refreshing
-            log.exception("content: background refresh failed")
+        except Exception as e:  # keep going: one bad pass must not end the refreshing
+            # A failure that repeats is logged once, with its traceback, and tried again
+            # less and less often: not a traceback a second for as long as it lasts.
+            if repr(e) != failing:
+                log.exception("content: background refresh failed (retrying with backoff)")
+                failing = repr(e)
+            pause = min(MAX_BACKOFF, max(pause, 0.05) * 2)
+            continue
+        if failing is not None:
+            log.warning("content: background refresh works again")
+            failing, pause = None, library.check_interval
 
 
 def _render_changed(prerender: Callable[[Article], object], before: Index, after: Index) -> None:
