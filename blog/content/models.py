@@ -47,7 +47,7 @@ WORDS_PER_MINUTE = 220
 
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 _TOP_LEVEL_KEY = re.compile(r"^([^\s:#'\"-][^:\n]*):", re.MULTILINE)
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<[^<>]*>")  # not "[^>]*": over 50,000 "<" that reads the text 50,000 times
 _YAML = YAMLHandler()
 
 

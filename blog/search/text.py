@@ -20,13 +20,16 @@ MAX_QUERY_WORDS = 12
 # indexed, so these can only come from FTS5's highlight() and snippet().
 OPEN, CLOSE = "\x02", "\x03"
 
+# No pattern below can run on past what it looks for (no "[^>]*" without "<" excluded, no
+# "\s*" across lines at a line's start): each reads the text in one pass, so that no
+# article, however odd, makes indexing it slow (tests/test_pathological_text.py).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
-_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$", re.MULTILINE)
-_BULLET = re.compile(r"^\s*(?:[-+*]\s+|(?:>\s*)+)", re.MULTILINE)  # list items, quotes
+_TAG = re.compile(r"<[^<>]*>")
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()]*\)")
+_LINK_DEFINITION = re.compile(r"^[ \t]*\[[^\[\]\n]+\]:[ \t]*\S.*$", re.MULTILINE)
+_RULE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.MULTILINE)
+_BULLET = re.compile(r"^[ \t]*(?:[-+*][ \t]+|(?:>[ \t]*)+)", re.MULTILINE)  # items, quotes
 _MARKS = re.compile(r"[*_`~#|]+")
 _WORD = re.compile(r"[^\W_]+")
 
