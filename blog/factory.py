@@ -1,8 +1,6 @@
-"""The Harbour Courier: a news site that reads its articles from Markdown files.
-
-``create_app`` reads the settings once (``settings.py``: defaults, then ``FLASK_*``
-environment variables, then a test's overrides), has the web layer assemble the site's
-parts (``web/site.py``), and registers the blueprints and the editors' commands.
+"""The app factory: ``create_app`` reads the settings once (``settings.py``: defaults, then
+``FLASK_*`` environment variables, then a test's overrides), has the web layer assemble the
+site's parts (``web/site.py``), and registers the blueprints and the editors' commands.
 """
 
 from __future__ import annotations

@@ -80,6 +80,11 @@ class Settings:
     MAX_ARTICLE_BYTES: int = setting(
         2 * 1024 * 1024, "A larger article file is refused (and its last good version kept)."
     )
+    RENDER_BUDGET: float = setting(
+        2.0,
+        "Seconds an article's render may take before it is stopped and the article served as "
+        "its last good version or plain text (0: no limit).",
+    )
     STORE_DIR: str = setting(
         "",
         "The on-disk store (parsed articles, their text, the search index); empty: a "
@@ -220,7 +225,13 @@ def _check(settings: Settings) -> None:
     for name in ("PER_PAGE", "FEED_ITEMS", "SITEMAP_MAX_URLS", "MAX_ARTICLE_BYTES"):
         if getattr(settings, name) < 1:
             raise SettingsError(f"{name}={getattr(settings, name)}: must be at least 1")
-    for name in ("CONTENT_CHECK_INTERVAL", "HTTP_MAX_AGE", "PROXY_FIX", "PREVIEW_HOURS"):
+    for name in (
+        "CONTENT_CHECK_INTERVAL",
+        "HTTP_MAX_AGE",
+        "PROXY_FIX",
+        "PREVIEW_HOURS",
+        "RENDER_BUDGET",
+    ):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name}={getattr(settings, name)}: must not be negative")
     name = settings.SCRIPT_NAME

@@ -67,8 +67,9 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
 
 
 @contextmanager
-def gunicorn(content: Path, **settings: str) -> Iterator[str]:
-    """Serve ``content`` with ``gunicorn -c gunicorn.conf.py app:app``; yields the base URL."""
+def gunicorn(content: Path, log: Path | None = None, **settings: str) -> Iterator[str]:
+    """Serve ``content`` with ``gunicorn -c gunicorn.conf.py app:app``; yields the base URL.
+    The server's log goes to ``log`` when given."""
     port = free_port()
     env = {
         **os.environ,
@@ -77,17 +78,19 @@ def gunicorn(content: Path, **settings: str) -> Iterator[str]:
         **{f"FLASK_{k}": v for k, v in settings.items()},
     }
     binary = Path(sys.executable).parent / "gunicorn"
-    with serving([str(binary), "-c", "gunicorn.conf.py", "app:app"], ROOT, env, port) as base:
+    command = [str(binary), "-c", "gunicorn.conf.py", "app:app"]
+    with serving(command, ROOT, env, port, log) as base:
         yield base
 
 
 @contextmanager
-def serving(command: list[str], cwd: Path, env: dict[str, str], port: int) -> Iterator[str]:
+def serving(
+    command: list[str], cwd: Path, env: dict[str, str], port: int, log: Path | None = None
+) -> Iterator[str]:
     """Run a server ``command`` in ``cwd`` until its home page answers 200 on ``port``;
-    yields the base URL, and stops it afterwards."""
-    process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    yields the base URL, and stops it afterwards. Its standard error goes to ``log``."""
+    errors = log.open("wb") if log is not None else subprocess.PIPE
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -101,13 +104,15 @@ def serving(command: list[str], cwd: Path, env: dict[str, str], port: int) -> It
                 if process.poll() is None:
                     process.terminate()
                     process.wait(timeout=20)
-                assert process.stderr is not None
-                raise RuntimeError("server did not start: " + process.stderr.read().decode())
+                said = log.read_text() if log else process.stderr.read().decode()  # type: ignore[union-attr]
+                raise RuntimeError("server did not start: " + said)
             time.sleep(0.1)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=20)
+        if log is not None:
+            errors.close()  # type: ignore[union-attr]
 
 
 def require_binary(name: str) -> str:

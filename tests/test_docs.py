@@ -121,6 +121,7 @@ def test_readme_maps_every_package_and_top_level_folder() -> None:
         "app.py",
         "gunicorn.conf.py",
         "blog/__init__.py",
+        "blog/factory.py",
         "blog/settings.py",
         "blog/paths.py",
     }

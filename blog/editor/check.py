@@ -10,19 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from blog.content.fields import slugify
 from blog.content.index import Index
 from blog.content.library import Entry
 from blog.content.models import Article, field_lines
 from blog.content.store import Parts
+from blog.markup.isolated import IsolatedRenderer, OverBudget
 from blog.markup.removals import removals
-from blog.markup.render import MAX_NESTING, nesting_depth
+from blog.markup.render import MAX_NESTING, costly, nesting_depth
 
 SEVERITIES = ("error", "warning", "info")
-_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-_FOOTNOTE_NOTE = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
+# A label never holds "[": so that 50,000 "[^" are read once, not 50,000 times each.
+_FOOTNOTE_REF = re.compile(r"\[\^([^\[\]\s]+)\](?!:)")
+_FOOTNOTE_NOTE = re.compile(r"^ {0,3}\[\^([^\[\]\s]+)\]:", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Rules:
     categories: Collection[str]
     embed_hosts: Collection[str]
     now: dt.datetime
+    render_budget: float = 0  # seconds a field may take to render (RENDER_BUDGET); 0: no limit
 
 
 def check_entries(
@@ -64,15 +67,19 @@ def check_entries(
     ``parts_of`` gives an article's sections and body (``Library.parts``).
     """
     findings: list[Finding] = []
-    for path, entry in sorted(entries.items()):
-        if entry.error is not None:
-            error = entry.error
-            findings.append(
-                Finding(path, error.line, "error", error.field or "file", error.message)
-            )
-        elif entry.article is not None:
-            parts = parts_of(entry.article)
-            findings += _article_findings(entry.article, rules, texts.get(path, ""), parts)
+    timer = IsolatedRenderer(rules.embed_hosts)  # times costly fields; started if one is met
+    try:
+        for path, entry in sorted(entries.items()):
+            if entry.error is not None:
+                error = entry.error
+                findings.append(
+                    Finding(path, error.line, "error", error.field or "file", error.message)
+                )
+            elif entry.article is not None:
+                text, parts = texts.get(path, ""), parts_of(entry.article)
+                findings += _article_findings(entry.article, rules, text, parts, timer)
+    finally:
+        timer.stop()
     for conflict in index.conflicts:
         if conflict.path in entries:
             line = field_line(texts.get(conflict.path, ""), conflict.field)
@@ -81,7 +88,9 @@ def check_entries(
     return sorted(findings, key=lambda f: (f.path, f.line, order[f.severity]))
 
 
-def _article_findings(article: Article, rules: Rules, text: str, parts: Parts) -> Iterable[Finding]:
+def _article_findings(
+    article: Article, rules: Rules, text: str, parts: Parts, timer: IsolatedRenderer
+) -> Iterable[Finding]:
     path = article.path
     for problem in article.problems:
         yield Finding(path, problem.line, problem.severity, problem.field, problem.message)
@@ -114,6 +123,10 @@ def _article_findings(article: Article, rules: Rules, text: str, parts: Parts) -
                 f"lists or quotes nest {depth} levels deep (at most {MAX_NESTING}): "
                 "readers get this field as plain text",
             )
+        if rules.render_budget > 0 and costly(markdown_text):
+            yield from _render_time(
+                Finding(path, line, "error", key, ""), markdown_text, rules, timer
+            )
         gone = removals(markdown_text, rules.embed_hosts)
         if gone:
             yield Finding(path, line, "warning", key, "the sanitizer removes " + "; ".join(gone))
@@ -129,6 +142,21 @@ def _article_findings(article: Article, rules: Rules, text: str, parts: Parts) -
                     f"footnote [^{label}] has no note [^{label}]: in this field, so it shows as "
                     "written; put its note in the same field",
                 )
+
+
+def _render_time(
+    where: Finding, markdown_text: str, rules: Rules, timer: IsolatedRenderer
+) -> Iterable[Finding]:
+    """An error at ``where`` when the field takes longer to render than the budget allows."""
+    try:
+        timer.html_of_parts([(where.field, markdown_text)], rules.render_budget)
+    except OverBudget:
+        yield replace(
+            where,
+            message=f"takes longer than {rules.render_budget:g} s to render (RENDER_BUDGET): "
+            "readers get the article's last good version or its plain text; long runs of "
+            "[, <, | or & usually cause it",
+        )
 
 
 def field_line(text: str, field: str) -> int:

@@ -97,7 +97,7 @@ def _library_at(root: Path) -> Library:
 
 def _rules(library: Library) -> Rules:
     settings = get_settings()
-    return Rules(settings.CATEGORIES, settings.EMBED_HOSTS, library.clock())
+    return Rules(settings.CATEGORIES, settings.EMBED_HOSTS, library.clock(), settings.RENDER_BUDGET)
 
 
 def _read_text(path: Path) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -163,11 +164,16 @@ class Renderer:
 
     def __init__(self, embed_hosts: Collection[str]) -> None:
         self.embed_hosts = frozenset(h.lower() for h in embed_hosts)
-        self._local = threading.local()
+        self._idle: list[tuple[markdown.Markdown, bleach.Cleaner]] = []
+        self._lock = threading.Lock()
 
-    def _tools(self) -> tuple[markdown.Markdown, bleach.Cleaner]:
-        # markdown.Markdown and bleach.Cleaner keep state while they work: one per thread.
-        tools = getattr(self._local, "tools", None)
+    @contextmanager
+    def _tools(self) -> Iterator[tuple[markdown.Markdown, bleach.Cleaner]]:
+        """A parser and a cleaner for this thread's use: they keep state while they work.
+        Kept for the next render (whichever thread does it), unless the work was stopped
+        midway (an error, a time budget: ``budget.py``), leaving their state unknown."""
+        with self._lock:
+            tools = self._idle.pop() if self._idle else None
         if tools is None:
             md = markdown.Markdown(
                 extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG
@@ -193,8 +199,10 @@ class Renderer:
             )
             walk: Callable[[Any], Any] = cleaner.walker  # type: ignore[assignment]
             cleaner.walker = lambda dom: _DropFilter(walk(dom), self.embed_hosts)  # type: ignore[assignment]
-            tools = self._local.tools = (md, cleaner)
-        return tools
+            tools = (md, cleaner)
+        yield tools
+        with self._lock:
+            self._idle.append(tools)
 
     def html(self, markdown_text: str) -> Markup:
         """Markdown with raw HTML in, sanitized HTML out, marked safe for templates."""
@@ -221,17 +229,17 @@ class Renderer:
         the Markdown parser, so that one field can never fail a page or a feed."""
         if nesting_depth(markdown_text) > MAX_NESTING:
             return plain_paragraphs(markdown_text)
-        md, cleaner = self._tools()
-        md.reset()
         try:
-            return str(cleaner.clean(md.convert(markdown_text)).strip())
+            with self._tools() as (md, cleaner):
+                md.reset()
+                return str(cleaner.clean(md.convert(markdown_text)).strip())
         except RecursionError:  # nesting the depth count missed (deep HTML, say)
-            self._local.tools = None  # the parser's state is unknown after it: start anew
             return plain_paragraphs(markdown_text)
 
     def clean(self, html: str) -> Markup:
         """Sanitize HTML that did not come from Markdown."""
-        return Markup(_shift_headings(self._tools()[1].clean(html).strip()))
+        with self._tools() as (_, cleaner):
+            return Markup(_shift_headings(cleaner.clean(html).strip()))
 
 
 def nesting_depth(markdown_text: str) -> int:
@@ -244,6 +252,23 @@ def nesting_depth(markdown_text: str) -> int:
         quotes = markers.group().count(">") if markers else 0
         deepest = max(deepest, (len(line) - len(rest)) // 4 + quotes)
     return deepest
+
+
+# Markup characters past which a field may render slowly: the parser's cost grows with the
+# square of some of them (2,000 "[x " take 2 s, 50,000 "[^" half a minute: see
+# bench/pathological.py). Fields under this count and size render in milliseconds whatever
+# they hold; the others are rendered where they can be stopped (isolated.py) and timed by
+# the check.
+COSTLY_MARKS = 500
+COSTLY_BYTES = 100_000
+_MARKS = "[<&|*_`~\\"
+
+
+def costly(markdown_text: str) -> bool:
+    """Whether a field could take long to render (many marks, or a long text)."""
+    if len(markdown_text) > COSTLY_BYTES:
+        return True
+    return sum(markdown_text.count(mark) for mark in _MARKS) > COSTLY_MARKS
 
 
 def plain_paragraphs(markdown_text: str) -> str:

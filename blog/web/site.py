@@ -42,7 +42,9 @@ def assemble(app: Flask, settings: Settings) -> None:
         store=store,
     )
     app.extensions["blog.library"] = library
-    app.extensions["blog.html"] = html = ArticleHtml(library.parts, Renderer(settings.EMBED_HOSTS))
+    renderer = Renderer(settings.EMBED_HOSTS)
+    html = ArticleHtml(library.parts, renderer, budget=settings.RENDER_BUDGET)
+    app.extensions["blog.html"] = html
     library.listeners.append(html.replaced)
     app.extensions["blog.page_cache"] = pages = PageCache(app)
     search = SearchIndex(store, text_of=library.markdown)
