@@ -180,8 +180,80 @@ def test_featured_image_only_http_or_site_path(url: str, expected: str | None) -
     assert parse(article_text(front=f"featuredimage: {url}")).image == expected
 
 
-def test_featured_image_alt_defaults_to_headline() -> None:
-    assert parse(article_text(title="Night Trams")).image_alt == "Night Trams"
+def test_featured_image_alt_is_empty_when_not_given_not_the_headline() -> None:
+    """An empty alt beside a visible headline is right; the headline twice is not."""
+    assert parse(article_text(title="Night Trams")).image_alt == ""
+
+
+def test_featured_image_caption_and_credit() -> None:
+    front = "featuredimage_caption: Trams at dusk\nfeaturedimage_credit: 'Photo: M. Okonjo'"
+    article = parse(article_text(front=front))
+    assert (article.image_caption, article.image_credit) == ("Trams at dusk", "Photo: M. Okonjo")
+
+
+@pytest.mark.parametrize(
+    ("front", "authors"),
+    [
+        ("author: Mira Okonjo", ("Mira Okonjo",)),
+        (
+            "author:\n  - Mira Okonjo\n  - Tomas  Reyes\n  - Mira Okonjo",
+            ("Mira Okonjo", "Tomas Reyes"),
+        ),
+        ("author: ''", ()),
+        ("", ()),
+    ],
+)
+def test_author_is_a_name_or_a_list_of_names(front: str, authors: tuple[str, ...]) -> None:
+    article = parse(article_text(front=front))
+    assert article.authors == authors
+    assert article.author == (authors[0] if authors else None)
+
+
+@pytest.mark.parametrize(
+    ("front", "priority"),
+    [
+        ("", 0),
+        ("featured: true", 1),
+        ("featured: No", 0),
+        ("priority: 3", 3),
+        ("priority: '2'", 2),
+        ("featured: true\npriority: 5", 5),
+        ("featured: true\npriority: 0", 1),
+    ],
+)
+def test_featured_and_priority_rank_an_article_for_the_front_page(
+    front: str, priority: int
+) -> None:
+    article = parse(article_text(front=front))
+    assert article.priority == priority
+    assert article.featured is (priority > 0)
+
+
+@pytest.mark.parametrize(
+    ("front", "field"),
+    [
+        ("priority: high", "priority"),
+        ("priority: -1", "priority"),
+        ("priority: [1]", "priority"),
+        ("featured: maybe", "featured"),
+        ("breaking: sometimes", "breaking"),
+        ("breaking_until: tomorrow", "breaking_until"),
+        ("pinned_until: soon", "pinned_until"),
+        ("author:\n  - [nested]", "author"),
+    ],
+)
+def test_a_wrong_front_page_field_is_an_error_naming_it(front: str, field: str) -> None:
+    with pytest.raises(ArticleError) as error:
+        parse(article_text(front=front))
+    assert error.value.field == field and error.value.line == 4
+
+
+def test_breaking_and_pinned_moments_are_read_as_dates() -> None:
+    front = "breaking: true\nbreaking_until: 2025-06-02T12:00:00+02:00\npinned_until: 2025-06-09"
+    article = parse(article_text(front=front))
+    assert article.breaking is True
+    assert article.breaking_until == dt.datetime(2025, 6, 2, 10, tzinfo=UTC)
+    assert article.pinned_until == dt.datetime(2025, 6, 9, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -84,13 +84,17 @@ def tags(value: object, fail: Fail) -> tuple[str, ...]:
     return tuple(found.values())
 
 
-def strings(value: object, fail: Fail, key: str) -> tuple[str, ...]:
+def strings(value: object, fail: Fail, key: str, one_line: bool = False) -> tuple[str, ...]:
+    """One text or a list of texts, empty ones left out; ``one_line``: whitespace collapsed
+    and repeats dropped (names)."""
     if value is None:
         return ()
     items = value if isinstance(value, list) else [value]
     if any(isinstance(item, (list, dict)) for item in items):
         raise fail(key, "expected a list of text items")
-    cleaned = (NOT_XML.sub("", str(item)).strip() for item in items if item is not None)
+    cleaned = [NOT_XML.sub("", str(item)).strip() for item in items if item is not None]
+    if one_line:
+        cleaned = list(dict.fromkeys(sys.intern(" ".join(item.split())) for item in cleaned))
     return tuple(item for item in cleaned if item)
 
 

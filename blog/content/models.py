@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from pathlib import PurePosixPath
@@ -40,6 +41,13 @@ KNOWN_KEYS = frozenset(
         "author",
         "updated",
         "aliases",
+        "featured",
+        "priority",
+        "breaking",
+        "breaking_until",
+        "pinned_until",
+        "featuredimage_caption",
+        "featuredimage_credit",
         *SECTION_KEYS,
     }
 )
@@ -90,7 +98,16 @@ class Article:
     sections: tuple[Section, ...] = ()
     body: str = ""
     draft: bool = False
-    author: str | None = None
+    authors: tuple[str, ...] = ()  # ``author:``, one name or a list, in order
+    image_caption: str = ""
+    image_credit: str = ""
+    # The editors' say on the front page (docs/editors.md): in the lead or top stories,
+    # highest priority first (``featured: true`` is priority 1); a breaking-news strip; first
+    # in its category until a moment.
+    priority: int = 0
+    breaking: bool = False
+    breaking_until: dt.datetime | None = None
+    pinned_until: dt.datetime | None = None
     updated: dt.datetime | None = None
     committed: dt.datetime | None = None  # last git commit touching the file, if any
     aliases: tuple[str, ...] = ()
@@ -105,6 +122,16 @@ class Article:
         its publication."""
         changed = self.updated or self.committed
         return max(changed, self.date) if changed else self.date
+
+    @property
+    def author(self) -> str | None:
+        """The first author's name (the byline's lead), if any."""
+        return self.authors[0] if self.authors else None
+
+    @property
+    def featured(self) -> bool:
+        """True when editors put it forward (``featured: true`` or a ``priority``)."""
+        return self.priority > 0
 
     @property
     def reading_minutes(self) -> int:
@@ -188,17 +215,42 @@ def parse_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
         tags=fields.tags(meta.get("tags"), fail),
         deals=fields.flag(meta.get("deals"), fail, "deals"),
         image=image,
-        image_alt=fields.text(meta.get("featuredimage_alt")) or title,
+        # No alt text given: empty, which is right beside a visible headline (repeating the
+        # headline made screen readers say it twice).
+        image_alt=fields.text(meta.get("featuredimage_alt")),
+        image_caption=fields.text(meta.get("featuredimage_caption")),
+        image_credit=fields.text(meta.get("featuredimage_credit")),
         sections=sections,
         body=body,
         draft=fields.flag(meta.get("draft"), fail, "draft"),
-        author=fields.text(meta.get("author")) or None,
+        authors=fields.strings(meta.get("author"), fail, "author", one_line=True),
+        priority=_priority(meta, fail),
+        breaking=fields.flag(meta.get("breaking"), fail, "breaking"),
+        breaking_until=fields.date(meta.get("breaking_until"), tz, fail, "breaking_until"),
+        pinned_until=fields.date(meta.get("pinned_until"), tz, fail, "pinned_until"),
         updated=fields.date(meta.get("updated"), tz, fail, "updated"),
         aliases=fields.strings(meta.get("aliases"), fail, "aliases"),
         word_count=len(_TAG.sub(" ", markdown_text).split()),
         extra=tuple((k, v) for k, v in meta.items() if k not in KNOWN_KEYS),
         problems=tuple(problems),
     )
+
+
+def _priority(meta: dict[str, Any], fail: Callable[[str, str], ArticleError]) -> int:
+    """``priority: 3`` as is; ``featured: true`` alone is 1; neither is 0."""
+    value = meta.get("priority")
+    if value is not None and value != "":
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise fail("priority", f"expected a whole number, got {str(value)[:40]!r}")
+        try:
+            number = int(value)
+        except ValueError as e:
+            raise fail("priority", f"expected a whole number, got {str(value)[:40]!r}") from e
+        if number < 0:
+            raise fail("priority", f"expected 0 or more, got {number}")
+        if number > 0 or not fields.flag(meta.get("featured"), fail, "featured"):
+            return number
+    return 1 if fields.flag(meta.get("featured"), fail, "featured") else 0
 
 
 def join_parts(parts: list[tuple[str, str]]) -> str:

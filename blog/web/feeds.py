@@ -140,8 +140,8 @@ def _entry(feed: FeedGenerator, item: FeedItem, kind: str) -> None:
     else:
         entry.summary(item.summary)  # Atom: type="text" by default
     entry.content(item.content_html, type="html")
-    if article.author:
-        entry.author({"name": article.author})
+    for name in article.authors:
+        entry.author({"name": name})
     entry.category([{"term": name} for name in item.categories])
     if item.image and kind == "rss":
         entry.enclosure(item.image.url, item.image.length, item.image.type)
@@ -191,8 +191,8 @@ def _json_item(item: FeedItem) -> dict[str, object]:
         "date_modified": article.modified.isoformat(),
         "tags": item.categories,
     }
-    if article.author:
-        entry["authors"] = [{"name": article.author}]
+    if article.authors:
+        entry["authors"] = [{"name": name} for name in article.authors]
     if item.image:
         entry["image"] = item.image.url
         entry["attachments"] = [{"url": item.image.url, "mime_type": item.image.type}]

@@ -111,8 +111,8 @@ def article_meta(article: Article, url: str, category: Group | None) -> PageMeta
         "image": [image_url(article)],
         "datePublished": article.date.isoformat(),
         "dateModified": article.modified.isoformat(),
-        "author": [{"@type": "Person", "name": article.author}]
-        if article.author
+        "author": [{"@type": "Person", "name": name} for name in article.authors]
+        if article.authors
         else [{"@type": "Organization", "name": get_settings().SITE_NAME}],
         "publisher": _publisher(),
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
