@@ -58,6 +58,8 @@ CASES: dict[str, Callable[[float], str]] = {
     "100,000 [": lambda s: "[" * int(100_000 * s),
     "50,000 [^": lambda s: "[^" * int(50_000 * s),
     "1 MB single line": lambda s: "word " * int(200_000 * s),
+    "24,000 headings": lambda s: "# h\n" * int(24_000 * s),
+    "16,000 setext headings": lambda s: "t\n---\n" * int(16_000 * s),
     "nested footnotes (1,000)": lambda s: _nested_footnotes(int(1_000 * s)),
 }
 

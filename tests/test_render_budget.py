@@ -45,7 +45,9 @@ def test_the_render_process_renders_as_the_renderer_does(isolated: IsolatedRende
     assert isolated.html_of_parts(parts, 5.0) == Renderer(()).html_of_parts(parts)
 
 
-@pytest.mark.parametrize("text", [SLOW, GIL_BOUND], ids=["python", "one-regex"])
+@pytest.mark.parametrize(
+    "text", [SLOW, GIL_BOUND, "# h\n" * 24_000], ids=["python", "one-regex", "headings"]
+)
 def test_a_render_over_budget_is_stopped_in_time_and_the_next_one_works(
     isolated: IsolatedRenderer, text: str
 ) -> None:
@@ -61,7 +63,12 @@ def test_a_render_over_budget_is_stopped_in_time_and_the_next_one_works(
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("A [link](https://example.com) and *emphasis*.", False), (SLOW, True), ("w " * 60_000, True)],
+    [
+        ("A [link](https://example.com) and *emphasis*.", False),
+        (SLOW, True),
+        ("w " * 60_000, True),
+        ("# h\n" * 2_000, True),  # no markup characters, but each heading's id is checked
+    ],
 )
 def test_costly_flags_the_fields_worth_timing(text: str, expected: bool) -> None:
     assert costly(text) is expected

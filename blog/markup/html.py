@@ -88,7 +88,7 @@ class ArticleHtml:
     def _render(self, article: Article) -> tuple[Markup, bool]:
         """The version's HTML, and whether it is final (not a stand-in to try again)."""
         parts = self.parts(article)
-        if self.budget <= 0 or not any(costly(text) for _, text in parts):
+        if self.budget <= 0 or not costly("\n".join(text for _, text in parts)):
             return self.renderer.html_of_parts(parts), True
         final = True
         if article.source_hash not in self._over:

@@ -254,19 +254,19 @@ def nesting_depth(markdown_text: str) -> int:
     return deepest
 
 
-# Markup characters past which a field may render slowly: the parser's cost grows with the
-# square of some of them (2,000 "[x " take 2 s, 50,000 "[^" half a minute: see
-# bench/pathological.py). Fields under this count and size render in milliseconds whatever
-# they hold; the others are rendered where they can be stopped (isolated.py) and timed by
-# the check.
+# What the parser reads in place: the worst of every pathological family measured
+# (bench/pathological.py) stays near a quarter of a second at this size and count of markup
+# characters. Its cost grows with the square of some of them: 2,000 "[x " take 2 s, 50,000
+# "[^" half a minute, 24,000 "# h" headings 17 s (each heading's id checked against all
+# before it). Longer or busier texts are rendered where they can be stopped (isolated.py).
 COSTLY_MARKS = 500
-COSTLY_BYTES = 100_000
+COSTLY_BYTES = 5_000
 _MARKS = "[<&|*_`~\\"
 
 
-def costly(markdown_text: str) -> bool:
-    """Whether a field could take long to render (many marks, or a long text)."""
-    if len(markdown_text) > COSTLY_BYTES:
+def costly(markdown_text: str, size: int = COSTLY_BYTES) -> bool:
+    """Whether a text could take long to render: many markup characters, or over ``size``."""
+    if len(markdown_text) > size:
         return True
     return sum(markdown_text.count(mark) for mark in _MARKS) > COSTLY_MARKS
 
