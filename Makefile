@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint clean
+.PHONY: serve test lint messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,15 @@ test: $(VENV)/.installed-test node_modules/.installed  ## set up and run every t
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The interface's strings: extract the English ones from the code and templates, bring each
+# language's catalogue up to date (translators then fill in what is new) and compile them.
+# The compiled .mo files are committed, so a checkout serves every language as it is.
+TRANSLATIONS := blog/translations
+messages: $(VENV)/.installed-test  ## extract, update and compile the interface's translations
+	$(BIN)/pybabel extract --quiet -F babel.cfg --no-location --omit-header --sort-output -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update --quiet --no-fuzzy-matching --omit-header -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel compile --quiet --use-fuzzy -d $(TRANSLATIONS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache node_modules

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask
 
 PREFIX = "FLASK_"
@@ -46,7 +47,11 @@ class Settings:
         "News from the harbour towns and the wider world.",
         "One sentence about the site: the home page's description and the feeds'.",
     )
-    SITE_LANGUAGE: str = setting("en", "The articles' language (BCP 47), for pages and feeds.")
+    SITE_LANGUAGE: str = setting(
+        "en",
+        "The articles' language (BCP 47), for pages, feeds, dates and the interface (en, de, "
+        "fr, es; another language gets its dates and English labels).",
+    )
     SITE_URL: str = setting(
         "",
         "The public origin (https://news.example): absolute links, feeds, sitemaps; "
@@ -239,6 +244,12 @@ def _check(settings: Settings) -> None:
         raise SettingsError(f"SCRIPT_NAME={name!r}: a path like /courier, or empty")
     if settings.LOG_LEVEL.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise SettingsError(f"LOG_LEVEL={settings.LOG_LEVEL!r}: DEBUG, INFO, WARNING or ERROR")
+    try:
+        Locale.parse(settings.SITE_LANGUAGE.replace("-", "_"))
+    except (ValueError, UnknownLocaleError) as e:
+        raise SettingsError(
+            f"SITE_LANGUAGE={settings.SITE_LANGUAGE!r}: not a language (en, de, fr, es, …)"
+        ) from e
     try:
         ZoneInfo(settings.SITE_TIMEZONE)
     except (ZoneInfoNotFoundError, ValueError) as e:

@@ -1,26 +1,15 @@
-"""What every template can use: dates in the site's time zone, the site's name, the sections."""
+"""What every template can use: the site's name, the sections, and (``i18n.py``) the
+interface's language with dates in the site's time zone."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Flask
 
+from blog.web import i18n
 from blog.web.cache import current_index
-from blog.web.state import get_library, get_settings
-
-
-def local_date(moment: dt.datetime) -> str:
-    """A reader's date, in the site's time zone: 2 June 2025."""
-    local = moment.astimezone(get_library().timezone)
-    return f"{local.day} {local:%B %Y}"
-
-
-def local_datetime(moment: dt.datetime) -> str:
-    """A reader's date and time, in the site's time zone: 2 June 2025, 07:45 UTC."""
-    local = moment.astimezone(get_library().timezone)
-    return f"{local.day} {local:%B %Y, %H:%M %Z}"
+from blog.web.state import get_settings
 
 
 def site_context() -> dict[str, Any]:
@@ -35,6 +24,5 @@ def site_context() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_filter(local_date)
-    app.add_template_filter(local_datetime)
+    i18n.init_app(app)
     app.context_processor(site_context)
