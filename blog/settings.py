@@ -121,6 +121,14 @@ class Settings:
     CATEGORIES: tuple[str, ...] = setting(
         (), "The categories editors may use (the check warns of others); empty: any."
     )
+    FEATURED_HOURS: float = setting(
+        48.0,
+        "Hours after its date that a featured article stays in the lead or top stories "
+        "(0: until the flag is removed).",
+    )
+    BREAKING_HOURS: float = setting(
+        6.0, "Hours after its date that a breaking article's strip shows, without breaking_until."
+    )
     LOG_LEVEL: str = setting("INFO", "The log level of the site's own messages.")
 
 
@@ -231,6 +239,8 @@ def _check(settings: Settings) -> None:
         "PROXY_FIX",
         "PREVIEW_HOURS",
         "RENDER_BUDGET",
+        "FEATURED_HOURS",
+        "BREAKING_HOURS",
     ):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name}={getattr(settings, name)}: must not be negative")

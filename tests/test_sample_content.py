@@ -74,5 +74,5 @@ def test_site_path_images_exist_offline(sample: Flask) -> None:
 
 def test_some_samples_are_scheduled_and_draft(sample: Flask) -> None:
     index = get_library(sample).index()
-    assert index.next_publication is not None
+    assert index.next_change is not None
     assert any(a.draft for a in index.unpublished.values())
