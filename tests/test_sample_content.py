@@ -60,6 +60,7 @@ def test_samples_cover_five_categories_and_publish_most(sample: Flask) -> None:
         ("updated", rb"\nupdated: "),
         ("site-path image", rb"featuredimage: /static/images/"),
         ("remote image", rb"featuredimage: https://"),
+        ("picture caption and credit", rb"featuredimage_caption: .+\r?\nfeaturedimage_credit: "),
     ],
 )
 def test_samples_use_every_quirk(quirk: str, pattern: bytes) -> None:
