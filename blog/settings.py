@@ -126,6 +126,23 @@ class Settings:
     CATEGORIES: tuple[str, ...] = setting(
         (), "The categories editors may use (the check warns of others); empty: any."
     )
+    FEATURED_HOURS: float = setting(
+        48.0,
+        "Hours after its date that a featured article stays in the lead or top stories "
+        "(0: until the flag is removed).",
+    )
+    BREAKING_HOURS: float = setting(
+        6.0, "Hours after its date that a breaking article's strip shows, without breaking_until."
+    )
+    TOP_STORIES: int = setting(4, "Stories in the home page's top stories, after the lead.")
+    HOME_CATEGORY_ITEMS: int = setting(
+        4, "Articles in each category's block on the home page (0: no category blocks)."
+    )
+    HOME_CATEGORIES: tuple[str, ...] = setting(
+        (),
+        "The categories with a block on the home page, in order; empty: CATEGORIES' order, "
+        "or every category by size.",
+    )
     LOG_LEVEL: str = setting("INFO", "The log level of the site's own messages.")
 
 
@@ -236,6 +253,10 @@ def _check(settings: Settings) -> None:
         "PROXY_FIX",
         "PREVIEW_HOURS",
         "RENDER_BUDGET",
+        "FEATURED_HOURS",
+        "BREAKING_HOURS",
+        "TOP_STORIES",
+        "HOME_CATEGORY_ITEMS",
     ):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name}={getattr(settings, name)}: must not be negative")

@@ -145,6 +145,37 @@ CASES = [
         ":5: warning: body: the sanitizer removes a malformed <! declaration and what it runs over",
     ),
     ("empty article", article_text(body=""), GOOD, ":2: warning: title: empty article"),
+    (
+        "pinned without a category",
+        article_text(front="pinned_until: 2030-01-01T00:00:00Z"),
+        article_text(front="categoria: Business\npinned_until: 2030-01-01T00:00:00Z"),
+        ":4: warning: pinned_until: no categoria: the article is pinned in no category",
+    ),
+    (
+        "breaking_until without breaking",
+        article_text(front="breaking_until: 2030-01-01T00:00:00Z"),
+        article_text(front="breaking: true\nbreaking_until: 2030-01-01T00:00:00Z"),
+        ":4: warning: breaking_until: without breaking: true no strip shows",
+    ),
+    (
+        "breaking strip before its date",
+        article_text(front="breaking: true\nbreaking_until: 2025-06-01T00:00:00Z"),
+        article_text(front="breaking: true\nbreaking_until: 2030-06-01T00:00:00Z"),
+        ":5: warning: breaking_until: 2025-06-01 00:00 UTC is not after the article's date",
+    ),
+    (
+        "breaking strip over by the hours",
+        article_text(front="breaking: true"),
+        article_text(date="2026-11-26T08:00:00Z", front="breaking: true"),
+        ":4: info: breaking: older than 6 hours (BREAKING_HOURS) and no breaking_until: "
+        "no strip shows",
+    ),
+    (
+        "breaking strip ended",
+        article_text(front="breaking: true\nbreaking_until: 2025-06-03T00:00:00Z"),
+        GOOD,
+        ":4: info: breaking: the strip ended at 2025-06-03 00:00 UTC: no strip shows",
+    ),
 ]
 
 

@@ -87,6 +87,8 @@ def test_an_unknown_flask_variable_stops_the_start_naming_the_nearest(
         ("FLASK_PROXY_SENDS_SECURITY_HEADERS", "maybe", "not a yes/no value"),
         ("FLASK_EMBED_HOSTS", '["a.example", 3]', "not a list of names"),
         ("FLASK_PER_PAGE", "0", "PER_PAGE=0: must be at least 1"),
+        ("FLASK_BREAKING_HOURS", "-1", "BREAKING_HOURS=-1.0: must not be negative"),
+        ("FLASK_TOP_STORIES", "-2", "TOP_STORIES=-2: must not be negative"),
         ("FLASK_SITE_TIMEZONE", "Mars/Olympus", "no such time zone"),
     ],
 )

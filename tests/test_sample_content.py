@@ -60,6 +60,7 @@ def test_samples_cover_five_categories_and_publish_most(sample: Flask) -> None:
         ("updated", rb"\nupdated: "),
         ("site-path image", rb"featuredimage: /static/images/"),
         ("remote image", rb"featuredimage: https://"),
+        ("picture caption and credit", rb"featuredimage_caption: .+\r?\nfeaturedimage_credit: "),
     ],
 )
 def test_samples_use_every_quirk(quirk: str, pattern: bytes) -> None:
@@ -74,5 +75,5 @@ def test_site_path_images_exist_offline(sample: Flask) -> None:
 
 def test_some_samples_are_scheduled_and_draft(sample: Flask) -> None:
     index = get_library(sample).index()
-    assert index.next_publication is not None
+    assert index.next_change is not None
     assert any(a.draft for a in index.unpublished.values())

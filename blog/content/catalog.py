@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from blog.content import git
+from blog.content.flags import Windows
 from blog.content.index import Index, build_index
 from blog.content.index_update import update_index
 from blog.content.models import Article, ArticleError
@@ -23,10 +24,13 @@ class Catalog:
     """The index readers are served from, and what the next one is built from."""
 
     def __init__(
-        self, clock: Callable[[], dt.datetime], article_path: Callable[[str], str]
+        self,
+        clock: Callable[[], dt.datetime],
+        article_path: Callable[[str], str],
+        windows: Windows,
     ) -> None:
         self.clock = clock
-        self.index = build_index({}, clock(), article_path=article_path)
+        self.index = build_index({}, clock(), article_path=article_path, windows=windows)
         self.commits: git.CommitTimes | None = None  # set when the folder is a git checkout
         self._files: dict[str, Article] = {}
         self._errors: dict[str, ArticleError] = {}

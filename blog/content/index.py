@@ -1,4 +1,5 @@
-"""The immutable index readers are served from: articles by date, slug, category and tag.
+"""The immutable index readers are served from: articles by date, slug, category and tag, and
+the front page's flags in force (``flags.py``).
 
 Built whole from the library's articles after each change and then never mutated, so any
 number of threads can read it while the next one is being built.
@@ -15,6 +16,14 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from blog.content.fields import slugify
+from blog.content.flags import (
+    DEFAULT_WINDOWS,
+    Flags,
+    Windows,
+    earliest,
+    flags_at,
+    has_flags,
+)
 from blog.content.models import Article, ArticleError
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -57,7 +66,10 @@ class Index:
     categories: Mapping[str, Group]
     tags: Mapping[str, Group]
     deals: tuple[Article, ...]
-    next_publication: dt.datetime | None
+    # The next moment what readers see changes by itself: a scheduled article's publication,
+    # or the end of a featured, breaking or pinned article's time (flags.py).
+    next_change: dt.datetime | None
+    flags: Flags = field(default_factory=Flags)  # the front page's, in force
     unpublished: Mapping[str, Article] = field(default_factory=dict)
     errors: Mapping[str, ArticleError] = field(default_factory=dict)
     conflicts: tuple[Conflict, ...] = ()
@@ -71,6 +83,7 @@ class Index:
     # Where an article is served, from its slug: the web layer owns URL shapes and says so
     # (aliases are old paths, and must never shadow a live article's).
     article_path: Callable[[str], str] = field(default=lambda slug: slug, compare=False)
+    windows: Windows = field(default_factory=Windows)  # how long the front page's flags last
 
     def redirect_for(self, path: str) -> str | None:
         """The slug of the article an old path (an ``aliases:`` entry) now lives at."""
@@ -117,9 +130,11 @@ def build_index(
     errors: Mapping[str, ArticleError] | None = None,
     *,
     article_path: Callable[[str], str],
+    windows: Windows = DEFAULT_WINDOWS,
 ) -> Index:
     """Index the articles parsed from ``files`` (path → article) as readers see them at ``now``;
-    ``article_path`` is the site path of an article's slug (no trailing slash)."""
+    ``article_path`` is the site path of an article's slug (no trailing slash), ``windows``
+    how long the front page's flags last."""
     articles, conflicts = _assign_slugs(files.values(), article_path)
     published = sorted(
         (a for a in articles if a.is_published(now)), key=lambda a: (a.date, a.path), reverse=True
@@ -131,14 +146,16 @@ def build_index(
     for path, article in files.items():
         digest ^= file_digest(path, article)
         claims[article.slug] += 1
+    flags = flags_at((a for a in articles if has_flags(a)), now, windows)
     return Index(
-        version=version_of(digest, len(published)),
+        version=version_of(digest, len(published), flags.last_change),
         articles=tuple(published),
         by_slug=MappingProxyType({a.slug: a for a in published}),
         categories=_groups(published, lambda a: [a.category] if a.category else []),
         tags=_groups(published, lambda a: a.tags),
         deals=tuple(a for a in published if a.deals),
-        next_publication=min(upcoming, default=None),
+        next_change=earliest(min(upcoming, default=None), flags.next_change),
+        flags=flags,
         unpublished=MappingProxyType({a.slug: a for a in articles if not a.is_published(now)}),
         errors=MappingProxyType(dict(errors or {})),
         conflicts=tuple(conflicts),
@@ -151,6 +168,7 @@ def build_index(
         digest=digest,
         built_at=now,
         article_path=article_path,
+        windows=windows,
     )
 
 
@@ -179,9 +197,11 @@ def file_digest(path: str, article: Article) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:16], "big")
 
 
-def version_of(digest: int, published: int) -> str:
-    """The content version: every file's content, and which of them are published now."""
-    return hashlib.sha256(f"{digest:032x}:{published}".encode()).hexdigest()[:16]
+def version_of(digest: int, published: int, last_change: dt.datetime | None) -> str:
+    """The content version: every file's content, which of them are published now, and the
+    latest front-page flag to have ended (a strip gone changes no file, but every page)."""
+    ended = last_change.isoformat() if last_change else ""
+    return hashlib.sha256(f"{digest:032x}:{published}:{ended}".encode()).hexdigest()[:16]
 
 
 def commonest_name(spellings: Mapping[str, int]) -> str:

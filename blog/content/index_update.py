@@ -2,9 +2,10 @@
 
 Rebuilding sorts and groups every article: fine at start-up, too slow for the request that
 follows an edit when there are 100,000 of them. When only a few files changed, and none of
-them takes part in a slug clash or an alias (rare, and settled by a full build), the new
-index is the old one with those articles taken out and put back in order. The result is
-exactly what ``build_index`` would give; the tests hold the two against each other.
+them takes part in a slug clash or an alias or carries a front-page flag (rare, and settled
+by a full build), the new index is the old one with those articles taken out and put back
+in order. The result is exactly what ``build_index`` would give; the tests hold the two
+against each other.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from blog.content.fields import slugify
+from blog.content.flags import earliest, has_flags
 from blog.content.index import (
     Group,
     Index,
@@ -46,7 +48,9 @@ def update_index(
     100,000) and only the changed articles are taken out and put back, found by binary search.
     """
     if not _can_update(old, files, changed, now):
-        return build_index(files, now, errors=errors, article_path=old.article_path)
+        return build_index(
+            files, now, errors=errors, article_path=old.article_path, windows=old.windows
+        )
     before = [old.files[p] for p in changed if p in old.files]
     after = [files[p] for p in changed if p in files]
     published = [a for a in after if a.is_published(now)]
@@ -68,9 +72,10 @@ def update_index(
         claims[article.slug] = claims.get(article.slug, 0) + 1
         digest ^= file_digest(article.path, article)
     upcoming = [a.date for a in unpublished.values() if not a.draft and a.date > now]
+    # The flags are the old ones: no flagged article changed and no flag's end has passed.
     return replace(
         old,
-        version=version_of(digest, len(articles)),
+        version=version_of(digest, len(articles), old.flags.last_change),
         articles=articles,
         by_slug=MappingProxyType(by_slug),
         categories=_regroup(old.categories, was_published, published, _category),
@@ -80,7 +85,7 @@ def update_index(
             [a for a in was_published if a.deals],
             [a for a in published if a.deals],
         ),
-        next_publication=min(upcoming, default=None),
+        next_change=earliest(min(upcoming, default=None), old.flags.next_change),
         unpublished=MappingProxyType(unpublished),
         errors=MappingProxyType(dict(errors)),
         files=files,
@@ -93,16 +98,17 @@ def update_index(
 def _can_update(
     old: Index, files: Mapping[str, Article], changed: set[str], now: dt.datetime
 ) -> bool:
-    """True when the changes cannot touch slug clashes, aliases or publication times."""
+    """True when the changes cannot touch slug clashes, aliases, publication times or the
+    front page's flags."""
     if not old.files or len(changed) > MAX_CHANGES:
         return False
     if old.built_at is None or now < old.built_at:
         return False  # the clock went back: what is published may differ
-    if old.next_publication is not None and now >= old.next_publication:
-        return False  # a scheduled article is due: every listing may change
+    if old.next_change is not None and now >= old.next_change:
+        return False  # a scheduled article is due, or a flag ended: every listing may change
     olds = [old.files[p] for p in changed if p in old.files]
     news = [files[p] for p in changed if p in files]
-    if any(a.aliases for a in (*olds, *news)):
+    if any(a.aliases or has_flags(a) for a in (*olds, *news)):
         return False
     if any(c.path in changed for c in old.conflicts):
         return False

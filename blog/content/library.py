@@ -27,6 +27,7 @@ from pathlib import Path
 from blog.content import git
 from blog.content.catalog import Catalog
 from blog.content.files import FolderUnreadable, Stamp, is_article_name, walk
+from blog.content.flags import Windows
 from blog.content.index import Index
 from blog.content.models import Article
 from blog.content.reading import Entry, FileReader
@@ -74,6 +75,7 @@ class Library:
         check_interval: float,
         max_bytes: int,
         article_path: Callable[[str], str],
+        windows: Windows,
         clock: Callable[[], dt.datetime] = utc_now,
         store: Store | None = None,
     ) -> None:
@@ -85,7 +87,7 @@ class Library:
         store = store or Store.temporary()
         self.writes = StoreWrites(store, self.reports)
         # The clock through self: tests set it after the library is made.
-        self.catalog = Catalog(lambda: self.clock(), article_path)
+        self.catalog = Catalog(lambda: self.clock(), article_path, windows)
         self.texts = Texts(self.writes, root, timezone, self.reports.report)
         self.listeners: list[Listener] = []
         self._watch = ProcessWatch(root)
@@ -94,7 +96,7 @@ class Library:
 
     def index(self) -> Index:
         """The current index; refreshed first if the check interval has passed."""
-        if self.schedule.due() or self._publication_due(self.catalog.index):
+        if self.schedule.due() or self._change_due(self.catalog.index):
             if self._lock.acquire(blocking=False):
                 try:
                     self._refresh()
@@ -111,6 +113,11 @@ class Library:
     def check_interval(self) -> float:
         """Seconds between looks for changed files (0: on every request)."""
         return self.schedule.interval
+
+    @property
+    def windows(self) -> Windows:
+        """How long the front page's flags last."""
+        return self.catalog.index.windows
 
     @property
     def timezone(self) -> dt.tzinfo:
@@ -179,18 +186,20 @@ class Library:
             check_interval=self.check_interval,
             max_bytes=self.reader.max_bytes,
             article_path=self.catalog.index.article_path,
+            windows=self.windows,
             clock=self.clock,
         )
 
-    def _publication_due(self, current: Index) -> bool:
-        return current.next_publication is not None and self.clock() >= current.next_publication
+    def _change_due(self, current: Index) -> bool:
+        """True once a scheduled article's time, or the end of a front-page flag, has come."""
+        return current.next_change is not None and self.clock() >= current.next_change
 
     def _refresh(self) -> None:
         paths = self._watch.changes()
         changed = self._scan() if paths is None else self._update(paths)
         self.writes.flush()
         self.schedule.checked_at = time.monotonic()
-        if changed or self._publication_due(self.catalog.index):
+        if changed or self._change_due(self.catalog.index):
             self._rebuild()
 
     def _scan(self) -> bool:

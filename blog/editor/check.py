@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, dataclass, replace
 
 from blog.content.fields import slugify
+from blog.content.flags import DEFAULT_WINDOWS, Windows
 from blog.content.index import Index
 from blog.content.library import Entry
 from blog.content.models import Article, field_lines
@@ -55,6 +56,7 @@ class Rules:
     embed_hosts: Collection[str]
     now: dt.datetime
     render_budget: float = 0  # seconds a field may take to render (RENDER_BUDGET); 0: no limit
+    windows: Windows = DEFAULT_WINDOWS  # how long the front page's flags last
 
 
 def check_entries(
@@ -114,6 +116,7 @@ def _article_findings(
     elif article.date > rules.now:
         when = article.date.strftime("%Y-%m-%d %H:%M UTC")
         yield Finding(path, field_line(text, "date"), "info", "date", f"scheduled for {when}")
+    yield from _front_page_findings(article, rules, text)
     for key, markdown_text in parts:
         line = field_line(text, key) if key != "body" else _body_line(text)
         depth = nesting_depth(markdown_text)
@@ -145,6 +148,52 @@ def _article_findings(
                     f"footnote [^{label}] has no note [^{label}]: in this field, so it shows as "
                     "written; put its note in the same field",
                 )
+
+
+def _front_page_findings(article: Article, rules: Rules, text: str) -> Iterable[Finding]:
+    """The front page's flags that will not do what the editor probably meant."""
+    path = article.path
+    if article.pinned_until is not None and not article.category:
+        yield Finding(
+            path,
+            field_line(text, "pinned_until"),
+            "warning",
+            "pinned_until",
+            "no categoria: the article is pinned in no category; give it one",
+        )
+    if article.breaking_until is not None and not article.breaking:
+        yield Finding(
+            path,
+            field_line(text, "breaking_until"),
+            "warning",
+            "breaking_until",
+            "without breaking: true no strip shows; add it, or remove breaking_until",
+        )
+    end = rules.windows.breaking_end(article)
+    if end is None or article.draft:
+        return
+    if article.breaking_until is not None and end <= article.date:
+        yield Finding(
+            path,
+            field_line(text, "breaking_until"),
+            "warning",
+            "breaking_until",
+            f"{_utc(end)} is not after the article's date: no strip shows",
+        )
+    elif end <= rules.now:
+        hours = f"{rules.windows.breaking_hours:g}"
+        why = (
+            f"the strip ended at {_utc(end)}"
+            if article.breaking_until
+            else f"older than {hours} hours (BREAKING_HOURS) and no breaking_until"
+        )
+        yield Finding(
+            path, field_line(text, "breaking"), "info", "breaking", f"{why}: no strip shows"
+        )
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _render_time(

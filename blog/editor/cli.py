@@ -97,7 +97,13 @@ def _library_at(root: Path) -> Library:
 
 def _rules(library: Library) -> Rules:
     settings = get_settings()
-    return Rules(settings.CATEGORIES, settings.EMBED_HOSTS, library.clock(), settings.RENDER_BUDGET)
+    return Rules(
+        settings.CATEGORIES,
+        settings.EMBED_HOSTS,
+        library.clock(),
+        settings.RENDER_BUDGET,
+        library.windows,
+    )
 
 
 def _read_text(path: Path) -> str:

@@ -3,7 +3,8 @@
 A page is rendered once per (deploy, content version, URL) and kept in flask-caching's
 backend (in-process by default, Redis for several hosts). Every page carries an ETag and a
 Last-Modified, answers conditional requests with 304, and tells caches to keep it no longer
-than ``HTTP_MAX_AGE`` seconds, nor past the next scheduled article's publication.
+than ``HTTP_MAX_AGE`` seconds, nor past the next scheduled article's publication or the end
+of a front-page flag (a breaking strip's, say).
 """
 
 from __future__ import annotations
@@ -163,11 +164,11 @@ def current_index() -> Index:
 
 def max_age(index: Index, now: dt.datetime, limit: int | None = None) -> int:
     """Seconds a cache may keep a page: the setting (or ``limit``), cut short by the next
-    publication."""
+    change that needs no edit (a publication, the end of a breaking strip...)."""
     if limit is None:
         limit = get_settings().HTTP_MAX_AGE
-    if index.next_publication is not None:
-        limit = min(limit, max(0, math.ceil((index.next_publication - now).total_seconds())))
+    if index.next_change is not None:
+        limit = min(limit, max(0, math.ceil((index.next_change - now).total_seconds())))
     return limit
 
 

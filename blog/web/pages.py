@@ -21,11 +21,13 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as HTTPResponse
 
 from blog.content.fields import slugify
+from blog.content.flags import pinned_first
 from blog.content.index import EPOCH, Group
 from blog.content.models import Article
 from blog.markup.render import table_of_contents
 from blog.web import meta, previews
 from blog.web.cache import cached_page, current_index, set_freshness
+from blog.web.home import Layout, front_page
 from blog.web.pagination import Page, paginate
 from blog.web.state import get_html, get_library, get_settings
 from blog.web.urls import external_url
@@ -37,10 +39,19 @@ TOC_MIN_WORDS = 350
 
 
 def render_page(template: str, modified: dt.datetime | None, **context: Any) -> HTTPResponse:
-    """Render a template into a response that knows when its content last changed."""
+    """Render a template into a response that knows when its content last changed: its
+    own content, or the breaking strip every page carries."""
     response = make_response(render_template(template, **context))
-    response.last_modified = modified or EPOCH
+    response.last_modified = max(modified or EPOCH, strip_changed())
     return response
+
+
+def strip_changed() -> dt.datetime:
+    """When the breaking strip last changed, at the latest: its newest article's change, or
+    the end of a front-page flag (a strip that went; or a featured time, to err on the safe
+    side), so that a page revalidated by date alone is not kept with the old strip."""
+    flags = current_index().flags
+    return max(newest_change(flags.breaking), flags.last_change or EPOCH)
 
 
 def newest_change(articles: Sequence[Article]) -> dt.datetime:
@@ -59,22 +70,25 @@ def _listing(
     description: str,
     feeds: Sequence[meta.FeedLink],
     follow: Sequence[meta.FeedLink] | None = None,
+    shown: Sequence[Article] | None = None,
     **context: Any,
 ) -> HTTPResponse:
-    """A page of articles, with its metadata, its feeds and a visible link to ``follow``."""
+    """A page of articles, with its metadata, its feeds and a visible link to ``follow``;
+    ``shown``: the articles it shows, in order, when not only the page's items."""
     if page.number > 1:
         title = f"{title}, page {page.number}"
+    shown = page.items if shown is None else shown
     page_meta = meta.listing_meta(
         title,
         description,
         page.canonical_url,
-        _article_entries(page.items),
-        meta.image_url(page.items[0] if page.items else None),
+        _article_entries(shown),
+        meta.image_url(shown[0] if shown else None),
         feeds,
     )
     return render_page(
         template,
-        newest_change(page.items),
+        newest_change(shown),
         page=page,
         meta=page_meta,
         follow=feeds if follow is None else follow,
@@ -86,7 +100,10 @@ def _group_listing(kind: str, groups: Mapping[str, Group], slug: str, number: in
     """A category's or tag's page; other spellings of its slug redirect to the canonical one."""
     endpoint = f"site.{kind}"
     group = find_group(groups, slug, endpoint, number)
-    page = paginate(group.articles, number, endpoint, slug=group.slug)
+    articles: Sequence[Article] = group.articles
+    if kind == "category":
+        articles = pinned_first(articles, current_index().flags.pinned.get(group.slug, ()))
+    page = paginate(articles, number, endpoint, slug=group.slug)
     count = f"{group.count} article{'' if group.count == 1 else 's'}"
     description = f"{count} {'in' if kind == 'category' else 'tagged'} {group.name}."
     own = meta.group_feeds(kind, group)
@@ -121,10 +138,19 @@ def find_group(groups: Mapping[str, Group], slug: str, endpoint: str, number: in
 @bp.route("/page/<int:number>/", endpoint="home")
 @cached_page
 def home(number: int) -> HTTPResponse:
+    """Page 1: the front page (``home.py``); the pages after it: the newest first."""
     settings = get_settings()
-    page = paginate(current_index().articles, number, "site.home")
+    index = current_index()
+    page = paginate(index.articles, number, "site.home")
+    front = front_page(index, Layout.of(settings)) if number == 1 and index.articles else None
     return _listing(
-        "home.html", page, settings.SITE_NAME, settings.SITE_DESCRIPTION, meta.site_feeds()
+        "home.html",
+        page,
+        settings.SITE_NAME,
+        settings.SITE_DESCRIPTION,
+        meta.site_feeds(),
+        shown=front.articles if front else None,
+        front=front,
     )
 
 

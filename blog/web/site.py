@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from blog.content.flags import Windows
 from blog.content.library import Library
 from blog.content.models import site_timezone
 from blog.content.refresher import keep_fresh
@@ -39,6 +40,7 @@ def assemble(app: Flask, settings: Settings) -> None:
         check_interval=settings.CONTENT_CHECK_INTERVAL,
         max_bytes=settings.MAX_ARTICLE_BYTES,
         article_path=urls.article_path,
+        windows=Windows(settings.FEATURED_HOURS, settings.BREAKING_HOURS),
         store=store,
     )
     app.extensions["blog.library"] = library

@@ -13,16 +13,34 @@ from blog.web.state import get_settings
 
 
 def site_context() -> dict[str, Any]:
-    """What every template needs: the site's name and the categories for the header."""
+    """What every template needs: the site's name, the categories for the header and the
+    breaking news for the strip above every page."""
     settings = get_settings()
+    index = current_index()
     return {
         "site_name": settings.SITE_NAME,
         "site_description": settings.SITE_DESCRIPTION,
         "site_language": settings.SITE_LANGUAGE,
-        "nav_categories": current_index().categories.values(),
+        "nav_categories": index.categories.values(),
+        "breaking": index.flags.breaking,
     }
+
+
+CARD_STANDFIRST = 160  # characters of a standfirst on a card, the ellipsis included
+_TRAILING = " ,;:.-\u2013\u2014([{\u201c\u2018\"'"
+
+
+def shorten(text: str, limit: int = CARD_STANDFIRST) -> str:
+    """A card's standfirst: ``text`` cut at a word boundary to at most ``limit`` characters,
+    an ellipsis included (a first word longer than that is cut where it must be)."""
+    if len(text) <= limit:
+        return text
+    space = next((i for i in range(limit - 1, 0, -1) if text[i].isspace()), 0)
+    kept = text[:space].rstrip(_TRAILING)
+    return (kept or text[: limit - 1]) + "\u2026"
 
 
 def init_app(app: Flask) -> None:
     i18n.init_app(app)
     app.context_processor(site_context)
+    app.add_template_filter(shorten)
