@@ -95,6 +95,49 @@ class Settings:
         "The on-disk store (parsed articles, their text, the search index); empty: a "
         "per-user folder in the system's temporary folder; off: a temporary one.",
     )
+    MEDIA_DIR: str = setting(
+        "",
+        "The folder of uploaded images, named /media/… in articles; empty: media/ in the "
+        "static folder (also named /static/media/…).",
+    )
+    IMAGE_FETCH: bool = setting(
+        True,
+        "Fetch remote images (https://… in featuredimage and text) into the store and serve "
+        "them from this site; off: pages link them where they are.",
+    )
+    IMAGE_FETCH_HOSTS: tuple[str, ...] = setting(
+        (),
+        "Hosts remote images are fetched from (a name, or *.example.org for its "
+        "subdomains); empty: any public host.",
+    )
+    IMAGE_FETCH_ALLOW_PRIVATE: bool = setting(
+        False,
+        "Fetch from private, loopback and link-local addresses too (tests, an intranet); "
+        "off on a public site.",
+    )
+    IMAGE_FETCH_TIMEOUT: float = setting(
+        15.0, "Seconds one remote image may take: lookup, connection, redirects and body."
+    )
+    IMAGE_MAX_BYTES: int = setting(
+        20 * 1024 * 1024,
+        "A larger image file is refused (a remote one is stopped there, unread).",
+    )
+    IMAGE_MAX_PIXELS: int = setting(
+        50_000_000,
+        "An image of more pixels (width × height, read from its header) is refused "
+        "before it is decoded.",
+    )
+    IMAGE_SVG: str = setting(
+        "link",
+        "SVG images are never turned into pixels: link (a plain link to them) or refuse "
+        "(left out, reported by the check).",
+    )
+    IMAGE_VARIANT_WORKERS: int = setting(
+        2, "Image sizes a process makes at once while readers wait for them."
+    )
+    IMAGE_VARIANT_WAIT: float = setting(
+        5.0, "Seconds a reader waits for an image size being made before a 503 says: retry."
+    )
     PER_PAGE: int = setting(20, "Articles per listing page and search results page.")
     FEED_ITEMS: int = setting(50, "Articles in each feed.")
     FEED_TTL: int = setting(15, "Minutes a feed reader may wait before polling again (RSS ttl).")
@@ -244,7 +287,15 @@ def _json_or_text(text: str) -> Any:
 
 def _check(settings: Settings) -> None:
     """What a type cannot say: values that must be positive, names that must exist."""
-    for name in ("PER_PAGE", "FEED_ITEMS", "SITEMAP_MAX_URLS", "MAX_ARTICLE_BYTES"):
+    for name in (
+        "PER_PAGE",
+        "FEED_ITEMS",
+        "SITEMAP_MAX_URLS",
+        "MAX_ARTICLE_BYTES",
+        "IMAGE_MAX_BYTES",
+        "IMAGE_MAX_PIXELS",
+        "IMAGE_VARIANT_WORKERS",
+    ):
         if getattr(settings, name) < 1:
             raise SettingsError(f"{name}={getattr(settings, name)}: must be at least 1")
     for name in (
@@ -257,9 +308,19 @@ def _check(settings: Settings) -> None:
         "BREAKING_HOURS",
         "TOP_STORIES",
         "HOME_CATEGORY_ITEMS",
+        "IMAGE_VARIANT_WAIT",
     ):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name}={getattr(settings, name)}: must not be negative")
+    if settings.IMAGE_FETCH_TIMEOUT <= 0:
+        raise SettingsError(f"IMAGE_FETCH_TIMEOUT={settings.IMAGE_FETCH_TIMEOUT}: must be positive")
+    if settings.IMAGE_SVG not in ("link", "refuse"):
+        raise SettingsError(f"IMAGE_SVG={settings.IMAGE_SVG!r}: link or refuse")
+    for host in settings.IMAGE_FETCH_HOSTS:
+        if not host or any(c in host for c in "/:@ ") or "*" in host.removeprefix("*."):
+            raise SettingsError(
+                f"IMAGE_FETCH_HOSTS: {host!r} is not a host name (cdn.example.org, *.example.org)"
+            )
     name = settings.SCRIPT_NAME
     if name and (not name.startswith("/") or name.startswith("//") or name.endswith("/")):
         raise SettingsError(f"SCRIPT_NAME={name!r}: a path like /courier, or empty")

@@ -90,6 +90,11 @@ def test_an_unknown_flask_variable_stops_the_start_naming_the_nearest(
         ("FLASK_BREAKING_HOURS", "-1", "BREAKING_HOURS=-1.0: must not be negative"),
         ("FLASK_TOP_STORIES", "-2", "TOP_STORIES=-2: must not be negative"),
         ("FLASK_SITE_TIMEZONE", "Mars/Olympus", "no such time zone"),
+        ("FLASK_IMAGE_SVG", "inline", "IMAGE_SVG='inline': link or refuse"),
+        ("FLASK_IMAGE_FETCH_HOSTS", "https://cdn.example.org", "is not a host name"),
+        ("FLASK_IMAGE_FETCH_HOSTS", "cdn.*.org", "is not a host name"),
+        ("FLASK_IMAGE_FETCH_TIMEOUT", "0", "IMAGE_FETCH_TIMEOUT=0.0: must be positive"),
+        ("FLASK_IMAGE_VARIANT_WORKERS", "0", "IMAGE_VARIANT_WORKERS=0: must be at least 1"),
     ],
 )
 def test_a_value_of_the_wrong_type_stops_the_start(

@@ -49,6 +49,12 @@ def test_the_layers_contract_holds_for_the_code_as_it_is(tree: Path) -> None:
         ),
         ("search/engine.py", "import flask", "blog.search is not allowed to import flask"),
         (
+            "images/probe.py",
+            "from blog.markup import render",
+            "blog.images is not allowed to import blog.markup",
+        ),
+        ("images/fetch.py", "import werkzeug", "blog.images is not allowed to import werkzeug"),
+        (
             "web/urls.py",
             "from blog.editor import check",
             "blog.web is not allowed to import blog.editor",

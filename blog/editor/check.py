@@ -18,6 +18,8 @@ from blog.content.index import Index
 from blog.content.library import Entry
 from blog.content.models import Article, field_lines
 from blog.content.store import Parts
+from blog.images.pictures import Images, Verdict
+from blog.images.references import uses
 from blog.markup.isolated import IsolatedRenderer, OverBudget
 from blog.markup.removals import removals
 from blog.markup.render import MAX_NESTING, costly, nesting_depth
@@ -65,13 +67,16 @@ def check_entries(
     rules: Rules,
     texts: dict[str, str],
     parts_of: Callable[[Article], Parts],
+    images: Images | None = None,
 ) -> list[Finding]:
     """Findings for the given files (path → entry), in path and line order.
 
     ``texts`` holds each file's text, used only to point at the line of a field;
-    ``parts_of`` gives an article's sections and body (``Library.parts``).
+    ``parts_of`` gives an article's sections and body (``Library.parts``); ``images``, when
+    given, judges the images they show (never fetching one).
     """
     findings: list[Finding] = []
+    verdicts: dict[str, Verdict | None] = {}  # an image many articles show is judged once
     timer = IsolatedRenderer(rules.embed_hosts)  # times costly fields; started if one is met
     try:
         for path, entry in sorted(entries.items()):
@@ -83,6 +88,8 @@ def check_entries(
             elif entry.article is not None:
                 text, parts = texts.get(path, ""), parts_of(entry.article)
                 findings += _article_findings(entry.article, rules, text, parts, timer)
+                if images is not None:
+                    findings += _image_findings(entry.article, text, parts, images, verdicts)
     finally:
         timer.stop()
     for conflict in index.conflicts:
@@ -194,6 +201,31 @@ def _front_page_findings(article: Article, rules: Rules, text: str) -> Iterable[
 
 def _utc(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _image_findings(
+    article: Article,
+    text: str,
+    parts: Parts,
+    images: Images,
+    verdicts: dict[str, Verdict | None],
+) -> Iterable[Finding]:
+    """A finding for each image the article shows that readers will not see as a picture,
+    at the line of the field that names it."""
+    for use in dict.fromkeys(uses(article, parts)):
+        if use.reference not in verdicts:
+            verdicts[use.reference] = images.verdict(use.reference)
+        verdict = verdicts[use.reference]
+        if verdict is None:
+            continue
+        if use.field == "body":
+            line = _body_line(text)
+        else:
+            line = field_line(text, use.field)
+        shown = use.reference if len(use.reference) <= 100 else use.reference[:99] + "…"
+        yield Finding(
+            article.path, line, verdict.severity, use.field, f"{shown}: {verdict.message}"
+        )
 
 
 def _render_time(

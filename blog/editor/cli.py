@@ -23,7 +23,7 @@ from blog.content.fields import slugify
 from blog.content.library import Entry, Library
 from blog.editor.check import Finding, Rules, check_entries, summary
 from blog.web import previews
-from blog.web.state import get_library, get_settings
+from blog.web.state import get_images, get_library, get_settings
 
 content = AppGroup("content", help="Check, write, list, preview and publish articles.")
 
@@ -46,7 +46,9 @@ def run_check(paths: Sequence[Path], fmt: str = "text", strict: bool = False) ->
         chosen = {rel: entries[rel] for rel in entries if selected is None or rel in selected}
         missing = (selected or set()) - set(entries)
         texts = {rel: _read_text(library.root / rel) for rel in chosen}
-        findings += check_entries(chosen, library.index(), _rules(library), texts, library.parts)
+        findings += check_entries(
+            chosen, library.index(), _rules(library), texts, library.parts, get_images()
+        )
         findings += [
             Finding(rel, 1, "error", "file", "not readable as an article")
             for rel in sorted(missing)

@@ -1,7 +1,7 @@
 """The site's parts, assembled for one app: the content library, the HTML memo, search, the
-response cache, and the WSGI middleware in front of Flask (the fast lane, the host check, the
-mount path and ``ProxyFix``: ``proxy.py``). ``create_app`` calls ``assemble``; nothing else
-builds these."""
+images, the response cache, and the WSGI middleware in front of Flask (the fast lane, the
+host check, the mount path and ``ProxyFix``: ``proxy.py``). ``create_app`` calls
+``assemble``; nothing else builds these."""
 
 from __future__ import annotations
 
@@ -13,11 +13,15 @@ from pathlib import Path
 
 from flask import Flask
 
+from blog import paths
 from blog.content.flags import Windows
 from blog.content.library import Library
 from blog.content.models import site_timezone
 from blog.content.refresher import keep_fresh
 from blog.content.store import Store, default_folder
+from blog.images.background import ImagePreparer
+from blog.images.fetch import FetchRules
+from blog.images.pictures import ImageRules, Images
 from blog.markup.html import ArticleHtml
 from blog.markup.render import Renderer
 from blog.search.engine import SearchIndex
@@ -26,7 +30,7 @@ from blog.settings import Settings
 from blog.web import proxy, security, urls
 from blog.web.cache import PageCache
 from blog.web.fastlane import FastLane
-from blog.web.state import get_html, get_library, get_search
+from blog.web.state import get_html, get_images, get_library, get_search
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,11 @@ def assemble(app: Flask, settings: Settings) -> None:
     html = ArticleHtml(library.parts, renderer, budget=settings.RENDER_BUDGET)
     app.extensions["blog.html"] = html
     library.listeners.append(html.replaced)
+    # Beside the store's file (in its temporary folder with "off"): images are kept by the
+    # hash of their bytes, so every content folder of the host can share them.
+    app.extensions["blog.images"] = Images(
+        store.path.parent / "images", media_roots(settings), image_rules(settings)
+    )
     app.extensions["blog.page_cache"] = pages = PageCache(app)
     search = SearchIndex(store, text_of=library.markdown)
     app.extensions["blog.search"] = LiveSearch(search, library)
@@ -67,10 +76,19 @@ def prepare_worker(app: Flask) -> None:
     """A new gunicorn worker's work before its first request (gunicorn.conf.py calls it):
     start watching the content folder, with the scan that catches edits since the master
     loaded, and bring the search index up to date. Requests would otherwise pay for both.
-    From then on a thread of the worker's own looks for changes (``refresher.py``)."""
+    From then on a thread of the worker's own looks for changes (``refresher.py``), and
+    another prepares the images of every article, then of each one that changes
+    (``images/background.py``)."""
     library = get_library(app)
     library.refresh()
     keep_fresh(library, prerender=get_html(app).html)
+    preparer = app.extensions["blog.image_preparer"] = ImagePreparer(get_images(app), library.parts)
+    library.listeners.append(
+        lambda old, changed: preparer.submit_all(library.current.files.get(p) for p in changed)
+    )
+    preparer.start()
+    newest_first = sorted(library.current.files.values(), key=lambda a: a.date, reverse=True)
+    preparer.submit_all(newest_first)
     try:
         get_search(app).current()
     except sqlite3.Error as e:  # pages do not need search: the worker serves them regardless
@@ -90,6 +108,29 @@ def _store(settings: Settings) -> Store:
         if store is not None:
             return store
     return Store.temporary()
+
+
+def media_roots(settings: Settings) -> dict[str, Path]:
+    """The folders site paths of local images name: ``/static/…`` and ``/media/…``."""
+    media = Path(settings.MEDIA_DIR) if settings.MEDIA_DIR else paths.STATIC / "media"
+    return {"/static/": paths.STATIC, "/media/": media}
+
+
+def image_rules(settings: Settings) -> ImageRules:
+    """What the images layer may do, from the ``IMAGE_*`` settings."""
+    return ImageRules(
+        fetch=settings.IMAGE_FETCH,
+        fetch_rules=FetchRules(
+            hosts=settings.IMAGE_FETCH_HOSTS,
+            allow_private=settings.IMAGE_FETCH_ALLOW_PRIVATE,
+            max_bytes=settings.IMAGE_MAX_BYTES,
+            timeout=settings.IMAGE_FETCH_TIMEOUT,
+        ),
+        max_pixels=settings.IMAGE_MAX_PIXELS,
+        svg="refuse" if settings.IMAGE_SVG == "refuse" else "link",
+        workers=settings.IMAGE_VARIANT_WORKERS,
+        wait=settings.IMAGE_VARIANT_WAIT,
+    )
 
 
 def code_fingerprint(folders: Mapping[str, Path]) -> str:

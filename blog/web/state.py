@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from blog.content.library import Library
+from blog.images.pictures import Images
 from blog.markup.html import ArticleHtml
 from blog.search.live import LiveSearch
 from blog.settings import Settings
@@ -20,6 +21,12 @@ def get_html(app: Flask | None = None) -> ArticleHtml:
     """The app's memo of articles' sanitized HTML."""
     html: ArticleHtml = (app or current_app).extensions["blog.html"]
     return html
+
+
+def get_images(app: Flask | None = None) -> Images:
+    """The app's images: pictures for pages, variants, the check's verdicts."""
+    images: Images = (app or current_app).extensions["blog.images"]
+    return images
 
 
 def get_settings(app: Flask | None = None) -> Settings:
