@@ -11,6 +11,7 @@ from blog.content.flags import Windows
 from blog.content.index import Index, build_index
 from blog.content.index_update import update_index
 from blog.content.models import Article
+from blog.content.profiles import parse_profile
 from blog.web.urls import article_path
 from tests.articles import parsed_article
 
@@ -19,6 +20,7 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 WINDOWS = Windows(featured_hours=24 * 200, breaking_hours=24 * 20)
 CATEGORIES = ["Business", "Sport", "sport", "Culture", None]
 TAGS = ["AI", "ai", "Harbour", "Rail", "Ferries", "Food & Drink", "Energy"]
+AUTHORS = ["Mira Okonjo", "mira okonjo", "Tomas Reyes", "Ada Quill"]
 
 
 def random_article(
@@ -38,6 +40,9 @@ def random_article(
     tags = rng.sample(TAGS, rng.randrange(0, 4))
     if tags:
         front.append('tags:\n  - "' + " ".join(f"#{t.replace(' & ', '')}" for t in tags) + '"')
+    authors = rng.sample(AUTHORS, rng.randrange(0, 3))
+    if authors:
+        front.append("author:\n" + "".join(f"  - {name}\n" for name in authors).rstrip())
     if rng.random() < 0.1:
         front.append("draft: true")
     if rng.random() < 0.2:
@@ -85,6 +90,7 @@ def summary(index: Index) -> dict[str, object]:
         "by_slug": {s: a.path for s, a in index.by_slug.items()},
         "categories": group_view(index.categories),
         "tags": group_view(index.tags),
+        "authors": group_view(index.authors),
         "deals": [a.path for a in index.deals],
         "next": index.next_change,
         "unpublished": {s: a.path for s, a in index.unpublished.items()},
@@ -284,3 +290,16 @@ def test_an_edit_away_from_aliases_and_clashes_takes_the_fast_path(
         build_index(taking, NOW, article_path=article_path)
     )
     assert builds == [1]
+
+
+def test_a_profile_change_alone_updates_the_version_as_a_full_build_would() -> None:
+    files = {"a.md": edited("a.md", "A", "author: Mira Okonjo")}
+    index = build_index(files, NOW, article_path=article_path)
+    data = b"---\nrole: Science Editor\n---\n"
+    profiles = {"mira-okonjo": parse_profile("authors/mira-okonjo.md", data, "v1")}
+    updated = update_index(index, files, set(), NOW, {}, profiles)
+    rebuilt = build_index(files, NOW, article_path=article_path, profiles=profiles)
+    assert summary(updated) == summary(rebuilt)
+    assert updated.version == rebuilt.version != index.version
+    assert updated.profile_of("mira okonjo") == profiles["mira-okonjo"]
+    assert update_index(updated, files, set(), NOW, {}).profiles == profiles  # kept

@@ -199,6 +199,7 @@ def test_featured_image_caption_and_credit() -> None:
             "author:\n  - Mira Okonjo\n  - Tomas  Reyes\n  - Mira Okonjo",
             ("Mira Okonjo", "Tomas Reyes"),
         ),
+        ("author:\n  - Mira Okonjo\n  - mira  okonjo", ("Mira Okonjo",)),
         ("author: ''", ()),
         ("", ()),
     ],

@@ -8,7 +8,7 @@ and an unchanged file keeps its ``Article`` object: identity tells what changed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import replace
 from typing import Any
 
@@ -17,6 +17,7 @@ from blog.content.flags import Windows
 from blog.content.index import Index, build_index
 from blog.content.index_update import update_index
 from blog.content.models import Article, ArticleError
+from blog.content.profiles import Profile
 from blog.content.reading import Entry
 
 
@@ -35,6 +36,7 @@ class Catalog:
         self._files: dict[str, Article] = {}
         self._errors: dict[str, ArticleError] = {}
         self._changed: set[str] = set()  # files whose entry changed since the last index
+        self.profiles: Mapping[str, Profile] = {}  # the authors' profiles the next index holds
 
     def mark(self, rel: str) -> None:
         """The entry of ``rel`` changed: the next rebuild looks at it."""
@@ -54,7 +56,9 @@ class Catalog:
             _put(self._files, rel, entry.article if entry else None)
             _put(self._errors, rel, entry.error if entry else None)
         changed = {p for p in changed if self._files.get(p) is not old.files.get(p)}
-        self.index = update_index(old, dict(self._files), changed, self.clock(), self._errors)
+        self.index = update_index(
+            old, dict(self._files), changed, self.clock(), self._errors, self.profiles
+        )
         return old, changed
 
     def _apply_commit_times(self, entries: MutableMapping[str, Entry], paths: set[str]) -> set[str]:

@@ -86,7 +86,8 @@ def tags(value: object, fail: Fail) -> tuple[str, ...]:
 
 def strings(value: object, fail: Fail, key: str, one_line: bool = False) -> tuple[str, ...]:
     """One text or a list of texts, empty ones left out; ``one_line``: whitespace collapsed
-    and repeats dropped (names)."""
+    and repeats dropped, a repeat being the same name as a slug (names: ``Mira Okonjo`` and
+    ``mira okonjo`` are one author, with one page)."""
     if value is None:
         return ()
     items = value if isinstance(value, list) else [value]
@@ -94,7 +95,11 @@ def strings(value: object, fail: Fail, key: str, one_line: bool = False) -> tupl
         raise fail(key, "expected a list of text items")
     cleaned = [NOT_XML.sub("", str(item)).strip() for item in items if item is not None]
     if one_line:
-        cleaned = list(dict.fromkeys(sys.intern(" ".join(item.split())) for item in cleaned))
+        names: dict[str, str] = {}  # slug (or the name, when it has none) → first spelling
+        for item in cleaned:
+            name = sys.intern(" ".join(item.split()))
+            names.setdefault(slugify(name) or name, name)
+        cleaned = list(names.values())
     return tuple(item for item in cleaned if item)
 
 

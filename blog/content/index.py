@@ -1,5 +1,5 @@
-"""The immutable index readers are served from: articles by date, slug, category and tag, and
-the front page's flags in force (``flags.py``).
+"""The immutable index readers are served from: articles by date, slug, category, tag and
+author, the authors' profiles, and the front page's flags in force (``flags.py``).
 
 Built whole from the library's articles after each change and then never mutated, so any
 number of threads can read it while the next one is being built.
@@ -25,6 +25,7 @@ from blog.content.flags import (
     has_flags,
 )
 from blog.content.models import Article, ArticleError
+from blog.content.profiles import Profile
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 RELATED_CANDIDATES = 200  # newest articles per shared tag or category that compete
@@ -44,7 +45,8 @@ class Conflict:
 
 @dataclass(frozen=True)
 class Group:
-    """A category or a tag: its URL slug, the name editors write, its articles newest first."""
+    """A category, a tag or an author: its URL slug, the name editors write, its articles
+    newest first."""
 
     slug: str
     name: str
@@ -73,6 +75,8 @@ class Index:
     unpublished: Mapping[str, Article] = field(default_factory=dict)
     errors: Mapping[str, ArticleError] = field(default_factory=dict)
     conflicts: tuple[Conflict, ...] = ()
+    authors: Mapping[str, Group] = field(default_factory=dict)
+    profiles: Mapping[str, Profile] = field(default_factory=dict)  # author slug → profile
     redirects: Mapping[str, str] = field(default_factory=dict)
     alias_paths: frozenset[str] = frozenset()  # every alias of a published article, as a path
     # What an update needs to change this index without rebuilding it (index_update.py).
@@ -99,6 +103,10 @@ class Index:
 
     def tags_of(self, article: Article) -> tuple[Group, ...]:
         return tuple(self.tags[slugify(t)] for t in article.tags if slugify(t) in self.tags)
+
+    def profile_of(self, name: str) -> Profile | None:
+        """The profile of the author a byline names, if there is one."""
+        return self.profiles.get(slugify(name))
 
     def neighbours(self, article: Article) -> tuple[Article | None, Article | None]:
         """(older, newer) than the article, in publication order (none for a preview)."""
@@ -131,10 +139,11 @@ def build_index(
     *,
     article_path: Callable[[str], str],
     windows: Windows = DEFAULT_WINDOWS,
+    profiles: Mapping[str, Profile] | None = None,
 ) -> Index:
     """Index the articles parsed from ``files`` (path → article) as readers see them at ``now``;
     ``article_path`` is the site path of an article's slug (no trailing slash), ``windows``
-    how long the front page's flags last."""
+    how long the front page's flags last, ``profiles`` the authors' profiles by slug."""
     articles, conflicts = _assign_slugs(files.values(), article_path)
     published = sorted(
         (a for a in articles if a.is_published(now)), key=lambda a: (a.date, a.path), reverse=True
@@ -147,8 +156,9 @@ def build_index(
         digest ^= file_digest(path, article)
         claims[article.slug] += 1
     flags = flags_at((a for a in articles if has_flags(a)), now, windows)
+    profiles = MappingProxyType(dict(profiles or {}))
     return Index(
-        version=version_of(digest, len(published), flags.last_change),
+        version=version_of(digest, len(published), flags.last_change, profiles),
         articles=tuple(published),
         by_slug=MappingProxyType({a.slug: a for a in published}),
         categories=_groups(published, lambda a: [a.category] if a.category else []),
@@ -159,6 +169,8 @@ def build_index(
         unpublished=MappingProxyType({a.slug: a for a in articles if not a.is_published(now)}),
         errors=MappingProxyType(dict(errors or {})),
         conflicts=tuple(conflicts),
+        authors=_groups(published, lambda a: a.authors),
+        profiles=profiles,
         redirects=MappingProxyType(redirects),
         alias_paths=frozenset(
             alias_path(alias, article_path) for a in published for alias in a.aliases
@@ -197,11 +209,21 @@ def file_digest(path: str, article: Article) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:16], "big")
 
 
-def version_of(digest: int, published: int, last_change: dt.datetime | None) -> str:
-    """The content version: every file's content, which of them are published now, and the
-    latest front-page flag to have ended (a strip gone changes no file, but every page)."""
+def version_of(
+    digest: int, published: int, last_change: dt.datetime | None, profiles: Mapping[str, Profile]
+) -> str:
+    """The content version: every file's content, which of them are published now, the
+    latest front-page flag to have ended (a strip gone changes no file, but every page), and
+    the authors' profiles in use."""
     ended = last_change.isoformat() if last_change else ""
-    return hashlib.sha256(f"{digest:032x}:{published}:{ended}".encode()).hexdigest()[:16]
+    text = f"{digest:032x}:{published}:{ended}:{profiles_digest(profiles):032x}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def profiles_digest(profiles: Mapping[str, Profile]) -> int:
+    """The profiles' share of the content version: changes with any profile in use."""
+    text = "\0".join(sorted(f"{p.path}:{p.source_hash}" for p in profiles.values()))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:16], "big") if text else 0
 
 
 def commonest_name(spellings: Mapping[str, int]) -> str:

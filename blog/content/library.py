@@ -8,8 +8,9 @@ last good article; the error is logged once, with file, line and field.
 The work is done by parts that each own one thing: ``ProcessWatch`` (which files changed,
 in whichever process asks), ``FileReader`` (a file → its entry), ``StoreWrites`` (batched
 writes to the on-disk store), ``Catalog`` (the index, its rebuilds and git's commit times),
-``Texts`` (an article's Markdown, back from the store) and ``Reports`` (each problem logged
-once). The library holds the entries and decides when each part runs.
+``Texts`` (an article's Markdown, back from the store), ``Reports`` (each problem logged
+once) and ``ProfileShelf`` (the authors' profiles in ``authors/``, which are not articles).
+The library holds the entries and decides when each part runs.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from pathlib import Path
 
 from blog.content import git
 from blog.content.catalog import Catalog
-from blog.content.files import FolderUnreadable, Stamp, is_article_name, walk
+from blog.content.files import FolderUnreadable, Stamp, is_article_path, is_profile_path, walk
 from blog.content.flags import Windows
 from blog.content.index import Index
 from blog.content.models import Article
+from blog.content.profile_shelf import ProfileEntry, ProfileShelf
 from blog.content.reading import Entry, FileReader
 from blog.content.reports import Reports
 from blog.content.store import Parts, Store
@@ -89,6 +91,7 @@ class Library:
         # The clock through self: tests set it after the library is made.
         self.catalog = Catalog(lambda: self.clock(), article_path, windows)
         self.texts = Texts(self.writes, root, timezone, self.reports.report)
+        self.profile_shelf = ProfileShelf(root, max_bytes, self.reports.report)
         self.listeners: list[Listener] = []
         self._watch = ProcessWatch(root)
         self._entries: dict[str, Entry] = {}
@@ -178,6 +181,12 @@ class Library:
         with self._lock:
             return dict(self._entries)
 
+    @property
+    def profile_entries(self) -> dict[str, ProfileEntry]:
+        """Every author profile file seen, good or broken (for the check)."""
+        with self._lock:
+            return self.profile_shelf.entries
+
     def elsewhere(self, root: Path) -> Library:
         """A library of another folder with this one's settings (files an editor checks)."""
         return Library(
@@ -219,6 +228,7 @@ class Library:
             return changed
         if self.reports.settled("<root>"):
             log.warning("content: folder %s readable again", self.root)
+        changed |= self._profiles_changed(self.profile_shelf.scan())
         for gone in set(self._entries) - seen:
             self._drop(gone)
             changed = True
@@ -227,10 +237,17 @@ class Library:
 
     def _update(self, paths: set[str]) -> bool:
         """Look again at the files the watch named, and only those."""
-        changed = False
-        for rel in paths:
-            if is_article_name(os.path.basename(rel)):
+        profiles = {rel for rel in paths if is_profile_path(rel)}
+        changed = self._profiles_changed(self.profile_shelf.update(profiles)) if profiles else False
+        for rel in paths - profiles:
+            if is_article_path(rel):
                 changed |= self._load(rel)
+        return changed
+
+    def _profiles_changed(self, changed: bool) -> bool:
+        """When the profiles changed, the next index holds the new ones."""
+        if changed:
+            self.catalog.profiles = self.profile_shelf.profiles
         return changed
 
     def _walk(self) -> Iterator[tuple[str, os.stat_result]]:
