@@ -15,6 +15,8 @@ from blog import paths
 from blog.editor import cli
 from blog.settings import Settings, as_config, load
 from blog.web import assets, site, templating
+from blog.web.archives import bp as archive_pages
+from blog.web.authors import bp as author_pages
 from blog.web.discovery import bp as feeds_and_sitemaps
 from blog.web.pages import bp as pages
 from blog.web.search import bp as search_page
@@ -42,7 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     site.assemble(app, settings)
     assets.init_app(app)
     templating.init_app(app)
-    for blueprint in (pages, feeds_and_sitemaps, search_page, webhook):
+    for blueprint in (pages, author_pages, archive_pages, feeds_and_sitemaps, search_page, webhook):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.content)
     app.cli.add_command(cli.freeze_command)

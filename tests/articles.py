@@ -166,6 +166,11 @@ def field_article(n: int, vector: str, field: str) -> str:
     )
 
 
+def profile_text(front: str = "", bio: str = "") -> str:
+    """An author profile (``content/authors/<slug>.md``): raw YAML front matter, a bio."""
+    return "---\n" + (front.strip("\n") + "\n" if front else "") + "---\n" + bio + "\n"
+
+
 class Content:
     """A content folder, with helpers that write files the way editors do."""
 
@@ -185,3 +190,7 @@ class Content:
 
     def article(self, name: str, **kwargs: str) -> Path:
         return self.write(name, article_text(**kwargs))
+
+    def profile(self, slug: str, front: str = "", bio: str = "") -> Path:
+        """The profile of the author whose page is ``/author/<slug>/``."""
+        return self.write(f"authors/{slug}.md", profile_text(front, bio))

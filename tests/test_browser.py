@@ -283,3 +283,38 @@ def test_the_content_security_policy_is_enforced_and_pages_need_no_exception(  #
     context.close()
     assert violations_before == []  # the page itself needs nothing the policy forbids
     assert ran is False  # an injected inline script is refused and reported
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/category/business/page/2/",
+        "/news/halyard-mobile-cuts-prices/",
+        "/author/mira-okonjo/",
+        "/2025/",
+        "/2024/01/page/2/",
+        "/archive/",
+    ],
+)
+def test_every_section_is_in_reach_on_a_phone_without_sideways_scrolling(  # type: ignore[no-untyped-def]
+    site: str, browser, path: str
+) -> None:
+    context = offline_context(browser, viewport={"width": 360, "height": 740}, has_touch=True)
+    page = context.new_page()
+    page.goto(site + path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+    links = page.locator("header nav a")
+    names = links.all_inner_texts()
+    assert "Deals" in names and len(names) >= 5
+    for n in range(links.count()):
+        link = links.nth(n)
+        if not link.is_visible():  # one tap away: the menu that holds it opens
+            menu = page.locator("header details").filter(has=link)
+            assert menu.count() == 1, f"{names[n]} is neither shown nor in a menu on {path}"
+            menu.locator("summary").tap()
+        box = link.bounding_box()
+        assert link.is_visible() and box is not None, (path, names[n])
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, (path, names[n], box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+    context.close()

@@ -23,7 +23,8 @@ def test_freeze_writes_every_page_feed_and_sitemap_as_served(
             article_text(
                 title=f"Story {n}",
                 date=f"2025-01-{n + 1:02d}T00:00:00Z",
-                front=f'categoria: {"Business" if n % 2 else "Sport"}\ntags:\n  - "#Harbour"',
+                front=f'categoria: {"Business" if n % 2 else "Sport"}\ntags:\n  - "#Harbour"\n'
+                "author: Mira Okonjo",
             ),
         )
     app = make_app(SITE_URL=BASE)
@@ -41,6 +42,9 @@ def test_freeze_writes_every_page_feed_and_sitemap_as_served(
         "/robots.txt",
         "/category/sport/feed.xml",
         "/tag/harbour/page/2/",
+        "/author/mira-okonjo/page/2/",
+        "/author/mira-okonjo/feed.xml",
+        "/2025/01/page/2/",
         "/news-sitemap.xml",
     ]
     urls = [urlsplit(loc).path for loc in locs] + extra

@@ -92,7 +92,9 @@ def test_article_json_ld(reader: FlaskClient) -> None:
     modified = dt.datetime.fromisoformat(news["dateModified"])
     assert published.utcoffset() is not None and modified.utcoffset() is not None
     assert modified == dt.datetime(2025, 3, 2, 9, tzinfo=dt.UTC)
-    assert news["author"] == [{"@type": "Person", "name": "Mira Okonjo"}]
+    assert news["author"] == [
+        {"@type": "Person", "name": "Mira Okonjo", "url": "http://localhost/author/mira-okonjo/"}
+    ]
     assert news["publisher"]["name"] == "The Harbour Courier"
     assert news["publisher"]["logo"]["url"] == "http://localhost/static/images/logo.png"
     assert news["articleSection"] == "Business"

@@ -72,22 +72,28 @@ def test_sitemap_lists_every_published_page_with_lastmod(
         f"{base}/category/sport/",
         f"{base}/tag/economy/",
         f"{base}/tag/harbour/",
+        f"{base}/archive/",
+        f"{base}/2025/",
+        f"{base}/2025/01/",
+        f"{base}/2025/02/",
     }
     assert urls[f"{base}/news/second/"] == "2025-02-03T12:00:00+00:00"
     assert urls[f"{base}/category/business/"] == "2025-01-01T08:00:00+00:00"
+    assert urls[f"{base}/2025/01/"] == "2025-01-01T08:00:00+00:00"
+    assert urls[f"{base}/2025/"] == urls[f"{base}/archive/"] == "2025-02-03T12:00:00+00:00"
 
 
 def test_sitemap_becomes_an_index_past_the_limit(site: Content, make_app) -> None:
-    client = make_app(SITEMAP_MAX_URLS=3).test_client()
+    client = make_app(SITEMAP_MAX_URLS=4).test_client()
     index = valid(client.get("/sitemap.xml").data, "siteindex.xsd")
     parts = [s.findtext("s:loc", namespaces=NS) for s in index.iterfind("s:sitemap", NS)]
     assert parts == [f"http://localhost/sitemap-{n}.xml" for n in (1, 2, 3)]
     found: dict[str, str] = {}
     for n in (1, 2, 3):
         chunk = locs(valid(client.get(f"/sitemap-{n}.xml").data, "sitemap.xsd"))
-        assert 1 <= len(chunk) <= 3
+        assert 1 <= len(chunk) <= 4
         found |= chunk
-    assert len(found) == 7
+    assert len(found) == 11
     assert client.get("/sitemap-4.xml").status_code == 404
     assert client.get("/sitemap-0.xml").status_code == 404
 

@@ -17,6 +17,8 @@ from blog.content.flags import DEFAULT_WINDOWS, Windows
 from blog.content.index import Index
 from blog.content.library import Entry
 from blog.content.models import Article, field_lines
+from blog.content.profile_shelf import ProfileEntry
+from blog.content.profiles import Profile
 from blog.content.store import Parts
 from blog.images.pictures import Images, Verdict
 from blog.images.references import uses
@@ -225,6 +227,72 @@ def _image_findings(
         shown = use.reference if len(use.reference) <= 100 else use.reference[:99] + "…"
         yield Finding(
             article.path, line, verdict.severity, use.field, f"{shown}: {verdict.message}"
+        )
+
+
+def check_profiles(
+    entries: dict[str, ProfileEntry], index: Index, rules: Rules, texts: dict[str, str]
+) -> list[Finding]:
+    """Findings for the given author profiles (path → entry), in path and line order."""
+    findings: list[Finding] = []
+    for path, entry in sorted(entries.items()):
+        error = entry.error
+        if error is not None:
+            kept = (
+                "its last good version is shown until it is fixed"
+                if entry.profile
+                else "the profile is not used: bylines show the name only"
+            )
+            message = f"{error.message} ({kept})"
+            findings.append(Finding(path, error.line, "error", error.field or "file", message))
+            continue
+        profile = entry.profile
+        if profile is None:
+            continue
+        shown = index.profiles.get(profile.slug)
+        if shown is not None and shown.path != path:
+            used = shown.path
+            findings.append(
+                Finding(
+                    path,
+                    1,
+                    "error",
+                    "file",
+                    f"{used} is also for /author/{profile.slug}/ "
+                    "and is the one shown; rename or remove one of them",
+                )
+            )
+        findings += _profile_findings(profile, index, rules, texts.get(path, ""))
+    order = {s: n for n, s in enumerate(SEVERITIES)}
+    return sorted(findings, key=lambda f: (f.path, f.line, order[f.severity]))
+
+
+def _profile_findings(profile: Profile, index: Index, rules: Rules, text: str) -> Iterable[Finding]:
+    path = profile.path
+    for problem in profile.problems:
+        yield Finding(path, problem.line, problem.severity, problem.field, problem.message)
+    if profile.bio:
+        line = field_line(text, "bio") if "bio" in field_lines(text) else _body_line(text)
+        if costly(profile.bio):
+            yield Finding(
+                path,
+                line,
+                "warning",
+                "bio",
+                "too long or too full of markup to render in "
+                "time: the author page shows it as plain text",
+            )
+        gone = removals(profile.bio, rules.embed_hosts)
+        if gone:
+            yield Finding(path, line, "warning", "bio", "the sanitizer removes " + "; ".join(gone))
+    if profile.slug not in index.authors:
+        yield Finding(
+            path,
+            1,
+            "info",
+            "file",
+            f"no published article is by this author (a byline whose name reads "
+            f"'{profile.slug}' as a slug): /author/{profile.slug}/ is a 404 until one is",
         )
 
 

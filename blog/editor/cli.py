@@ -21,7 +21,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from blog.content import git
 from blog.content.fields import slugify
 from blog.content.library import Entry, Library
-from blog.editor.check import Finding, Rules, check_entries, summary
+from blog.editor.check import Finding, Rules, check_entries, check_profiles, summary
 from blog.web import previews
 from blog.web.state import get_images, get_library, get_settings
 
@@ -42,18 +42,19 @@ def run_check(paths: Sequence[Path], fmt: str = "text", strict: bool = False) ->
     findings: list[Finding] = []
     files = 0
     for library, selected in _libraries_for(paths):
-        entries = library.entries
+        entries, profiles = library.entries, library.profile_entries
         chosen = {rel: entries[rel] for rel in entries if selected is None or rel in selected}
-        missing = (selected or set()) - set(entries)
-        texts = {rel: _read_text(library.root / rel) for rel in chosen}
-        findings += check_entries(
-            chosen, library.index(), _rules(library), texts, library.parts, get_images()
-        )
+        authors = {rel: profiles[rel] for rel in profiles if selected is None or rel in selected}
+        missing = (selected or set()) - set(entries) - set(profiles)
+        texts = {rel: _read_text(library.root / rel) for rel in (*chosen, *authors)}
+        index, rules = library.index(), _rules(library)
+        findings += check_entries(chosen, index, rules, texts, library.parts, get_images())
+        findings += check_profiles(authors, index, rules, texts)
         findings += [
             Finding(rel, 1, "error", "file", "not readable as an article")
             for rel in sorted(missing)
         ]
-        files += len(chosen) + len(missing)
+        files += len(chosen) + len(authors) + len(missing)
     failing = {"error", "warning"} if strict else {"error"}
     if fmt == "json":
         click.echo(
@@ -85,7 +86,8 @@ def _libraries_for(paths: Sequence[Path]) -> list[tuple[Library, set[str] | None
             groups[root] = (library, set())
         library, selected = groups[root]
         if resolved.is_dir():
-            selected |= {rel for rel in library.entries if (root / rel).is_relative_to(resolved)}
+            known = (*library.entries, *library.profile_entries)
+            selected |= {rel for rel in known if (root / rel).is_relative_to(resolved)}
         else:
             selected.add(resolved.relative_to(root).as_posix())
     return list(groups.values())

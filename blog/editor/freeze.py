@@ -9,6 +9,7 @@ not static and are left to the app.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import Rule
 
+from blog.content import archive
+from blog.content.archive import Period
 from blog.content.index import Index
 from blog.content.models import Article
 from blog.settings import Settings
@@ -40,22 +43,29 @@ def site_urls(app: Flask, index: Index) -> Iterator[str]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint in NOT_PAGES or "GET" not in (rule.methods or ()):
             continue
-        for values in _fillings(rule, index, get_settings(app)):
+        for values in _fillings(rule, index, get_settings(app), get_library(app).timezone):
             url = adapter.build(rule.endpoint, values)
             if url not in seen:  # page 1 of a listing is also its own rule's URL
                 seen.add(url)
                 yield url
 
 
-def _fillings(rule: Rule, index: Index, settings: Settings) -> Iterator[dict[str, Any]]:
+def _fillings(
+    rule: Rule, index: Index, settings: Settings, tz: dt.tzinfo
+) -> Iterator[dict[str, Any]]:
     """The values of each page ``rule`` has (its arguments without a default filled)."""
     needed = rule.arguments - set(rule.defaults or ())
-    listings = _by_slug(rule, index) if "slug" in needed else [({}, _listing(rule, index))]
+    if "slug" in needed:
+        listings = _by_slug(rule, index)
+    elif "year" in needed:
+        listings = _by_period(index, tz, monthly="month" in needed)
+    else:
+        listings = [({}, _listing(rule, index))]
     for values, articles in listings:
         if "number" not in needed:
             yield values
         elif rule.endpoint == SITEMAP_PART:
-            parts = sitemap_parts(index, settings.SITEMAP_MAX_URLS)
+            parts = sitemap_parts(index, settings.SITEMAP_MAX_URLS, tz)
             yield from ({**values, "number": n} for n in range(1, parts + 1))
         else:  # page 1 is the listing's own URL, another rule of the endpoint
             pages = page_count(len(articles), settings.PER_PAGE)
@@ -63,15 +73,28 @@ def _fillings(rule: Rule, index: Index, settings: Settings) -> Iterator[dict[str
 
 
 def _by_slug(rule: Rule, index: Index) -> list[Listing]:
-    """What ``<slug>`` names, by the section of the URL it is in: an article, a category or
-    a tag; with the articles a page of it lists."""
+    """What ``<slug>`` names, by the section of the URL it is in: an article, a category, a
+    tag or an author; with the articles a page of it lists."""
     section = rule.rule.split("/")[1]
     if section == "news":
         return [({"slug": a.slug}, ()) for a in index.articles]
-    groups = {"category": index.categories, "tag": index.tags}.get(section)
+    groups = {"category": index.categories, "tag": index.tags, "author": index.authors}.get(section)
     if groups is None:
         raise LookupError(f"freeze cannot tell what <slug> names in {rule.rule}")
     return [({"slug": g.slug}, g.articles) for g in groups.values()]
+
+
+def _by_period(index: Index, tz: dt.tzinfo, monthly: bool) -> list[Listing]:
+    """Every year (or month) that has articles, with its articles."""
+    months = list(archive.months(index.articles, tz))
+    periods = (
+        [m.period for m in months] if monthly else [Period(y) for y in {m.year for m in months}]
+    )
+    listings: list[Listing] = []
+    for period in periods:
+        values = {"year": period.year, **({"month": period.month} if monthly else {})}
+        listings.append((values, archive.in_period(index.articles, period, tz)))
+    return listings
 
 
 def _listing(rule: Rule, index: Index) -> Sequence[Article]:

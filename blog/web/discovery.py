@@ -7,11 +7,13 @@ import math
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request
 from werkzeug.wrappers import Response as HTTPResponse
 
+from blog.content import archive
+from blog.content.archive import Period
 from blog.content.index import EPOCH, Index
 from blog.content.models import Article
 from blog.markup.render import feed_html
@@ -105,7 +107,7 @@ class FeedRoute(NamedTuple):
     rule: str
     endpoint: str
     kind: str  # "rss", "atom" or "json"
-    listing: str  # "site", "category", "tag" or "deals"
+    listing: str  # "site", "category", "tag", "author" or "deals"
 
 
 FEEDS = (
@@ -116,6 +118,8 @@ FEEDS = (
     FeedRoute("/category/<slug>/atom.xml", "category_atom", "atom", "category"),
     FeedRoute("/tag/<slug>/feed.xml", "tag_rss", "rss", "tag"),
     FeedRoute("/tag/<slug>/atom.xml", "tag_atom", "atom", "tag"),
+    FeedRoute("/author/<slug>/feed.xml", "author_rss", "rss", "author"),
+    FeedRoute("/author/<slug>/atom.xml", "author_atom", "atom", "author"),
     FeedRoute("/deals/feed.xml", "deals_rss", "rss", "deals"),
 )
 
@@ -144,31 +148,55 @@ def _followed(
         return index.articles, site, external_url("site.home"), {}
     if listing == "deals":
         return index.deals, f"{site}: Deals", external_url("site.deals"), {}
-    groups = index.categories if listing == "category" else index.tags
+    groups = {"category": index.categories, "tag": index.tags, "author": index.authors}[listing]
     group = find_group(groups, slug or "", endpoint)
-    home = external_url(f"site.{listing}", slug=group.slug)
+    page = "authors.author" if listing == "author" else f"site.{listing}"
+    home = external_url(page, slug=group.slug)
     return group.articles, f"{site}: {group.name}", home, {"slug": group.slug}
 
 
-def _sitemap_pages(index: Index) -> list[tuple[str, dict[str, str], dt.datetime]]:
+SitemapPage = tuple[str, dict[str, Any], dt.datetime]  # endpoint, its values, last change
+
+
+def _sitemap_pages(index: Index, tz: dt.tzinfo) -> list[SitemapPage]:
     """(endpoint, values, last change) of every published page worth crawling."""
-    pages: list[tuple[str, dict[str, str], dt.datetime]] = [("site.home", {}, index.last_modified)]
-    for kind, groups in (("category", index.categories), ("tag", index.tags)):
-        pages += [
-            (f"site.{kind}", {"slug": g.slug}, newest_change(g.articles)) for g in groups.values()
-        ]
+    pages: list[SitemapPage] = [("site.home", {}, index.last_modified)]
+    for endpoint, groups in (
+        ("site.category", index.categories),
+        ("site.tag", index.tags),
+        ("authors.author", index.authors),
+    ):
+        pages += [(endpoint, {"slug": g.slug}, newest_change(g.articles)) for g in groups.values()]
+    pages += _archive_pages(index, tz)
     pages += [("site.article", {"slug": a.slug}, a.modified) for a in index.articles]
+    return pages
+
+
+def _archive_pages(index: Index, tz: dt.tzinfo) -> list[SitemapPage]:
+    """``/archive/``, then each year and its months, newest first."""
+    if not index.articles:
+        return []
+    pages: list[SitemapPage] = [("archive.index", {}, index.last_modified)]
+    months = list(archive.months(index.articles, tz))
+    for year in dict.fromkeys(m.year for m in months):
+        articles = archive.in_period(index.articles, Period(year), tz)
+        pages.append(("archive.year", {"year": year}, newest_change(articles)))
+        for month in (m for m in months if m.year == year):
+            articles = archive.in_period(index.articles, month.period, tz)
+            values = {"year": year, "month": month.month}
+            pages.append(("archive.month", values, newest_change(articles)))
     return pages
 
 
 def _sitemap_urls() -> list[tuple[str, dt.datetime]]:
     """Every published page worth crawling, with when it last changed."""
-    return [(external_url(e, **values), m) for e, values, m in _sitemap_pages(current_index())]
+    pages = _sitemap_pages(current_index(), get_library().timezone)
+    return [(external_url(e, **values), m) for e, values, m in pages]
 
 
-def sitemap_parts(index: Index, limit: int) -> int:
+def sitemap_parts(index: Index, limit: int, tz: dt.tzinfo) -> int:
     """How many numbered sitemaps the site has (for freeze)."""
-    return _part_count(len(_sitemap_pages(index)), limit)
+    return _part_count(len(_sitemap_pages(index, tz)), limit)
 
 
 def _part_count(urls: int, limit: int) -> int:

@@ -104,6 +104,8 @@ def _generator(channel: Channel, items: Sequence[FeedItem], kind: str) -> FeedGe
     feed = FeedGenerator()
     if kind == "rss":
         feed.load_extension("media", atom=False, rss=True)
+        # RSS's own <author> must be an e-mail address: names go in dc:creator, one each.
+        feed.load_extension("dc", atom=False, rss=True)
     else:
         feed.register_extension("enclosure", BaseExtension, _AtomEnclosure, atom=True, rss=False)
     feed.id(channel.home_url)
@@ -142,6 +144,8 @@ def _entry(feed: FeedGenerator, item: FeedItem, kind: str) -> None:
     entry.content(item.content_html, type="html")
     for name in article.authors:
         entry.author({"name": name})
+        if kind == "rss":
+            entry.dc.dc_creator(name)
     entry.category([{"term": name} for name in item.categories])
     if item.image and kind == "rss":
         entry.enclosure(item.image.url, item.image.length, item.image.type)

@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from blog.content.fields import slugify
 from blog.content.index import Group
 from blog.content.models import Article
+from blog.content.profiles import Profile
 from blog.web.state import get_settings
 from blog.web.urls import absolute, external_url
 
@@ -111,7 +113,7 @@ def article_meta(article: Article, url: str, category: Group | None) -> PageMeta
         "image": [image_url(article)],
         "datePublished": article.date.isoformat(),
         "dateModified": article.modified.isoformat(),
-        "author": [{"@type": "Person", "name": name} for name in article.authors]
+        "author": [person(name) for name in article.authors]
         if article.authors
         else [{"@type": "Organization", "name": get_settings().SITE_NAME}],
         "publisher": _publisher(),
@@ -187,4 +189,50 @@ def listing_meta(
         image=image,
         feeds=feeds,
         json_ld=(collection,),
+    )
+
+
+def person(name: str, profile: Profile | None = None) -> dict[str, Any]:
+    """A byline's ``Person``, with the URL of the author's page (and, from a profile, the
+    role, photo and links)."""
+    found: dict[str, Any] = {"@type": "Person", "name": name}
+    if slugify(name):
+        found["url"] = external_url("authors.author", slug=slugify(name))
+    if profile is not None:
+        if profile.role:
+            found["jobTitle"] = profile.role
+        if profile.photo:
+            found["image"] = absolute(profile.photo)
+        if profile.links:
+            found["sameAs"] = [absolute(link.url) for link in profile.links]
+    return found
+
+
+def author_meta(
+    title: str,
+    description: str,
+    url: str,
+    name: str,
+    profile: Profile | None,
+    feeds: Sequence[FeedLink],
+) -> PageMeta:
+    """An author page's metadata: a ``ProfilePage`` whose main entity is the ``Person``."""
+    profile_page = {
+        "@context": "https://schema.org",
+        "@type": "ProfilePage",
+        "name": title,
+        "description": description,
+        "url": url,
+        "isPartOf": {"@type": "WebSite", "name": get_settings().SITE_NAME, "url": absolute("/")},
+        "mainEntity": person(name, profile),
+    }
+    image = absolute(profile.photo) if profile and profile.photo else image_url(None)
+    return PageMeta(
+        title=title,
+        description=description,
+        url=url,
+        image=image,
+        type="profile",
+        feeds=feeds,
+        json_ld=(profile_page,),
     )

@@ -116,6 +116,7 @@ def _group_listing(kind: str, groups: Mapping[str, Group], slug: str, number: in
         follow=own,
         group=group,
         kind=kind,
+        nav_section=f"category:{group.slug}" if kind == "category" else None,
     )
 
 
@@ -163,13 +164,16 @@ def _article_page(found: Article, page_meta: meta.PageMeta) -> HTTPResponse:
     older, newer = index.neighbours(found)
     html = get_html().html(found)
     contents = table_of_contents(html)
+    category = index.category_of(found)
     response = render_page(
         "article.html",
         found.modified,
         article=found,
         html=html,
         contents=contents if _is_long(found, contents) else [],
-        category=index.category_of(found),
+        category=category,
+        nav_section=f"category:{category.slug}" if category else None,
+        profiles=[index.profile_of(name) for name in found.authors],
         tags=index.tags_of(found),
         related=index.related(found),
         older=older,
@@ -233,7 +237,9 @@ def tag(slug: str, number: int) -> HTTPResponse:
 def deals(number: int) -> HTTPResponse:
     page = paginate(current_index().deals, number, "site.deals")
     description = "Offers and discounts our reporters found worth your time."
-    return _listing("deals.html", page, "Deals", description, meta.deals_feeds())
+    return _listing(
+        "deals.html", page, "Deals", description, meta.deals_feeds(), nav_section="deals"
+    )
 
 
 def _group_index(kind: str, groups: Mapping[str, Group]) -> HTTPResponse:

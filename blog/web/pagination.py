@@ -3,6 +3,9 @@
 Listings carry the page number in the URL's path (``/page/2/``, page 1 at the listing's own
 URL: the routes' defaults see to it), search in its query (``?q=…&page=2``); ``url_for``
 builds either from the endpoint, its values and the name the number goes under.
+
+Every listing shows numbered links: the first and last pages, a window of pages either side
+of the current one, a gap (…) where pages are left out, and previous and next.
 """
 
 from __future__ import annotations
@@ -17,6 +20,18 @@ from blog.web.state import get_settings
 from blog.web.urls import external_url
 
 T = TypeVar("T")
+
+WINDOW = 2  # pages linked on either side of the current one
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """One place in the numbered links: a page (its number, URL, and whether it is the
+    current one), or a gap where pages are left out (``number`` None)."""
+
+    number: int | None
+    url: str = ""
+    current: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,30 @@ class Page(Generic[T]):
     @property
     def next_url(self) -> str | None:
         return self.url(self.number + 1) if self.number < self.count else None
+
+    @property
+    def links(self) -> list[PageLink]:
+        """The numbered links: first, last, the window around this page, gaps between."""
+        return [
+            PageLink(n, self.url(n), n == self.number) if n else PageLink(None)
+            for n in page_numbers(self.number, self.count)
+        ]
+
+
+def page_numbers(current: int, count: int, window: int = WINDOW) -> list[int | None]:
+    """The pages to link, in order, None for a gap: 1, the ``window`` pages either side of
+    ``current``, and ``count``. A gap of one page is shown as that page, never as "…"."""
+    shown = {1, count, *range(max(1, current - window), min(count, current + window) + 1)}
+    numbers: list[int | None] = []
+    last = 0
+    for n in sorted(shown):
+        if last and n - last == 2:
+            numbers.append(n - 1)
+        elif last and n - last > 2:
+            numbers.append(None)
+        numbers.append(n)
+        last = n
+    return numbers
 
 
 def page_count(items: int, per_page: int) -> int:

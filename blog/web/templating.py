@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from blog.content.fields import slugify
 from blog.web import i18n
 from blog.web.cache import current_index
 from blog.web.state import get_settings
@@ -42,5 +43,6 @@ def shorten(text: str, limit: int = CARD_STANDFIRST) -> str:
 
 def init_app(app: Flask) -> None:
     i18n.init_app(app)
+    app.add_template_filter(slugify)  # a byline's name → its author page's slug
     app.context_processor(site_context)
     app.add_template_filter(shorten)
