@@ -1,4 +1,5 @@
-"""Take the screenshots in docs/benchmarks.md: home and an article, phone and desktop width.
+"""Take the screenshots in docs/benchmarks.md: home, an article, an author page and a year of
+the archive, phone and desktop width.
 
     .venv/bin/python docs/screenshots.py
 
@@ -17,7 +18,12 @@ sys.path.insert(0, str(ROOT))
 
 from tests.live import CHROMIUM, CHROMIUM_FLAGS, gunicorn  # noqa: E402
 
-SHOTS = {"home": "/", "article": "/news/marrowby-film-festival-unveils-lineup/"}
+SHOTS = {
+    "home": "/",
+    "article": "/news/marrowby-film-festival-unveils-lineup/",
+    "author": "/author/mira-okonjo/",
+    "archive": "/2025/",
+}
 WIDTHS = {"phone": (360, 780), "desktop": (1280, 900)}
 
 

@@ -77,3 +77,13 @@ def test_some_samples_are_scheduled_and_draft(sample: Flask) -> None:
     index = get_library(sample).index()
     assert index.next_change is not None
     assert any(a.draft for a in index.unpublished.values())
+
+
+def test_sample_author_profiles_parse_and_belong_to_bylines(sample: Flask) -> None:
+    library = get_library(sample)
+    profiles = library.profile_entries
+    assert len(profiles) >= 2
+    assert {path: str(e.error) for path, e in profiles.items() if e.error} == {}
+    index = library.index()
+    assert set(index.profiles) <= set(index.authors)
+    assert not [p for p in index.articles if p.path.startswith("authors/")]
