@@ -189,3 +189,16 @@ def test_every_page_links_the_archive_from_its_footer(reader: FlaskClient) -> No
     for url in ("/", "/news/mar/", "/2025/", "/nowhere/"):
         footer = parse(reader.get(url).data).find(".//footer")
         assert "/archive/" in [a.get("href") for a in elements(footer, "a")], url
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "month"),
+    [("en", "March 2025", "March"), ("de", "März 2025", "März"), ("es", "marzo de 2025", "marzo")],
+)
+def test_months_are_named_in_the_sites_language(
+    stories: Content, language: str, heading: str, month: str
+) -> None:
+    client = build_app(stories.root, SITE_LANGUAGE=language).test_client()
+    assert text_of(elements(main_of(client, "/2025/03/"), "h1")[0]) == heading
+    year = main_of(client, "/2025/")
+    assert month in [text_of(a) for a in elements(year, "a")]

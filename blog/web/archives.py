@@ -7,7 +7,6 @@ other page's path can match them; a period that cannot exist, or has no articles
 
 from __future__ import annotations
 
-import calendar
 import itertools
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from blog.content import archive
 from blog.content.archive import Month, Period
 from blog.web import meta
 from blog.web.cache import cached_page, current_index
+from blog.web.i18n import month_and_year
 from blog.web.pages import _listing, render_page
 from blog.web.pagination import paginate
 from blog.web.state import get_library, get_settings
@@ -35,16 +35,11 @@ class PeriodLink:
     values: dict[str, int]
 
 
-def month_name(month: int) -> str:
-    """``March`` for 3."""
-    return calendar.month_name[month]
-
-
 def period_name(period: Period) -> str:
-    """``March 2025``, or ``2025``."""
+    """``March 2025`` (in the site's language), or ``2025``."""
     if period.month is None:
         return str(period.year)
-    return f"{month_name(period.month)} {period.year}"
+    return month_and_year(period.year, period.month)
 
 
 def period_target(period: Period) -> tuple[str, dict[str, int]]:
@@ -82,7 +77,6 @@ def _period_page(year: int, month: int | None, number: int) -> HTTPResponse:
         follow=[],
         period=period,
         heading=name,
-        month_name=month_name,
         total=len(articles),
         months=months,
         older=_link(older),
@@ -142,6 +136,5 @@ def archive_index() -> HTTPResponse:
         "archives.html",
         index.last_modified,
         years=years_of(months),
-        month_name=month_name,
         meta=page_meta,
     )

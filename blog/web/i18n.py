@@ -15,7 +15,13 @@ import datetime as dt
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time, format_timedelta
+from babel.dates import (
+    format_date,
+    format_skeleton,
+    format_time,
+    format_timedelta,
+    get_month_names,
+)
 from flask import Flask
 from flask_babel import Babel
 
@@ -67,6 +73,16 @@ def relative_time(moment: dt.datetime) -> str:
     return local_date(moment)
 
 
+def month_name(month: int) -> str:
+    """A month's name on its own, in the site's language: March, März (``archive.html``)."""
+    return str(get_month_names("wide", context="stand-alone", locale=_date_locale())[month])
+
+
+def month_and_year(year: int, month: int) -> str:
+    """A month of a year as a heading says it: March 2025, März 2025, marzo de 2025."""
+    return format_skeleton("yMMMM", dt.date(year, month, 1), locale=_date_locale())
+
+
 def init_app(app: Flask) -> None:
     """Translations and the date filters for the app's templates."""
     language = babel_locale(get_settings(app).SITE_LANGUAGE)
@@ -78,3 +94,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_date)
     app.add_template_filter(local_datetime)
     app.add_template_filter(relative_time)
+    app.add_template_filter(month_name)
