@@ -11,6 +11,8 @@ import itertools
 from dataclasses import dataclass
 
 from flask import Blueprint, abort
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response as HTTPResponse
 
 from blog.content import archive
@@ -66,13 +68,18 @@ def _period_page(year: int, month: int | None, number: int) -> HTTPResponse:
     page = paginate(articles, number, endpoint, **values)
     older, newer = archive.neighbours(index.articles, period, tz)
     name = period_name(period)
-    count = f"{len(articles)} article{'' if len(articles) == 1 else 's'}"
     months = list(archive.months(articles, tz)) if month is None else []
     return _listing(
         "archive.html",
         page,
         name,
-        f"{count} published in {name} on {get_settings().SITE_NAME}.",
+        ngettext(
+            "%(num)s article published in %(period)s on %(site)s.",
+            "%(num)s articles published in %(period)s on %(site)s.",
+            len(articles),
+            period=name,
+            site=get_settings().SITE_NAME,
+        ),
         meta.site_feeds(),
         follow=[],
         period=period,
@@ -125,8 +132,8 @@ def archive_index() -> HTTPResponse:
         for m in months
     ]
     page_meta = meta.listing_meta(
-        "Archive",
-        f"Every month of {get_settings().SITE_NAME}, with its number of articles.",
+        _("Archive"),
+        _("Every month of %(site)s, with its number of articles.", site=get_settings().SITE_NAME),
         external_url("archive.index"),
         entries,
         meta.image_url(None),

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response as HTTPResponse
 
@@ -45,12 +47,18 @@ def author(slug: str, number: int) -> HTTPResponse:
     page = paginate(group.articles, number, "authors.author", slug=group.slug)
     name = display_name(group, profile)
     own = meta.group_feeds("author", group)
-    title = name if page.number == 1 else f"{name}, page {page.number}"
-    count = f"{group.count} article{'' if group.count == 1 else 's'}"
+    title = (
+        name
+        if page.number == 1
+        else _("%(title)s, page %(number)s", title=name, number=page.number)
+    )
+    count = ngettext(
+        "%(num)s article by %(name)s.", "%(num)s articles by %(name)s.", group.count, name=name
+    )
     description = f"{profile.role}. " if profile and profile.role else ""
     page_meta = meta.author_meta(
         title,
-        f"{description}{count} by {name}.",
+        f"{description}{count}",
         page.canonical_url,
         name,
         profile,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as HTTPResponse
 
 from blog.content import archive
@@ -147,7 +148,7 @@ def _followed(
     if listing == "site":
         return index.articles, site, external_url("site.home"), {}
     if listing == "deals":
-        return index.deals, f"{site}: Deals", external_url("site.deals"), {}
+        return index.deals, f"{site}: {_('Deals')}", external_url("site.deals"), {}
     groups = {"category": index.categories, "tag": index.tags, "author": index.authors}[listing]
     group = find_group(groups, slug or "", endpoint)
     page = "authors.author" if listing == "author" else f"site.{listing}"

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+
 from blog.content.fields import slugify
 from blog.content.index import Group
 from blog.content.models import Article
@@ -82,7 +84,7 @@ def group_feeds(kind: str, group: Group) -> list[FeedLink]:
 
 
 def deals_feeds() -> list[FeedLink]:
-    label = f"{get_settings().SITE_NAME}: Deals (RSS)"
+    label = f"{get_settings().SITE_NAME}: {_('Deals')} (RSS)"
     return [FeedLink(label, external_url("discovery.deals_rss"), "rss")]
 
 
@@ -124,7 +126,7 @@ def article_meta(article: Article, url: str, category: Group | None) -> PageMeta
     }
     if category:
         news_article["articleSection"] = category.name
-    crumbs = [("Home", absolute("/"))]
+    crumbs = [(_("Home"), absolute("/"))]
     if category:
         crumbs.append((category.name, external_url("site.category", slug=category.slug)))
     crumbs.append((article.title, url))

@@ -17,6 +17,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as HTTPResponse
 
@@ -76,7 +78,7 @@ def _listing(
     """A page of articles, with its metadata, its feeds and a visible link to ``follow``;
     ``shown``: the articles it shows, in order, when not only the page's items."""
     if page.number > 1:
-        title = f"{title}, page {page.number}"
+        title = _("%(title)s, page %(number)s", title=title, number=page.number)
     shown = page.items if shown is None else shown
     page_meta = meta.listing_meta(
         title,
@@ -104,8 +106,20 @@ def _group_listing(kind: str, groups: Mapping[str, Group], slug: str, number: in
     if kind == "category":
         articles = pinned_first(articles, current_index().flags.pinned.get(group.slug, ()))
     page = paginate(articles, number, endpoint, slug=group.slug)
-    count = f"{group.count} article{'' if group.count == 1 else 's'}"
-    description = f"{count} {'in' if kind == 'category' else 'tagged'} {group.name}."
+    if kind == "category":
+        description = ngettext(
+            "%(num)s article in %(name)s.",
+            "%(num)s articles in %(name)s.",
+            group.count,
+            name=group.name,
+        )
+    else:
+        description = ngettext(
+            "%(num)s article tagged %(name)s.",
+            "%(num)s articles tagged %(name)s.",
+            group.count,
+            name=group.name,
+        )
     own = meta.group_feeds(kind, group)
     return _listing(
         "group.html",
@@ -236,19 +250,21 @@ def tag(slug: str, number: int) -> HTTPResponse:
 @cached_page
 def deals(number: int) -> HTTPResponse:
     page = paginate(current_index().deals, number, "site.deals")
-    description = "Offers and discounts our reporters found worth your time."
+    description = _("Offers and discounts our reporters found worth your time.")
     return _listing(
-        "deals.html", page, "Deals", description, meta.deals_feeds(), nav_section="deals"
+        "deals.html", page, _("Deals"), description, meta.deals_feeds(), nav_section="deals"
     )
 
 
 def _group_index(kind: str, groups: Mapping[str, Group]) -> HTTPResponse:
-    title = "Categories" if kind == "category" else "Tags"
+    title = _("Categories") if kind == "category" else _("Tags")
     site = get_settings().SITE_NAME
     entries = [(g.name, external_url(f"site.{kind}", slug=g.slug)) for g in groups.values()]
     page_meta = meta.listing_meta(
         title,
-        f"Every {kind} on {site}, with its number of articles.",
+        _("Every category on %(site)s, with its number of articles.", site=site)
+        if kind == "category"
+        else _("Every tag on %(site)s, with its number of articles.", site=site),
         external_url(f"site.{'categories' if kind == 'category' else 'tags'}"),
         entries,
         meta.image_url(None),
@@ -286,7 +302,7 @@ def error_page(error: HTTPException) -> HTTPResponse:
     moved_to = index.redirect_for(request.path) if error.code == 404 else None
     if moved_to is not None:
         return set_freshness(redirect(url_for("site.article", slug=moved_to), code=301), index)
-    title = "Page not found" if error.code == 404 else str(error.name)
+    title = _("Page not found") if error.code == 404 else str(error.name)
     page_meta = meta.PageMeta(title, title, "", meta.image_url(None), robots="noindex")
     response = make_response(
         render_template("error.html", error=error, latest=index.articles[:5], meta=page_meta),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask import Blueprint, abort, request
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as HTTPResponse
 
 from blog.search.live import SearchUnavailable
@@ -35,11 +36,15 @@ def search() -> HTTPResponse:
     page = page_of(
         results.hits, results.total, int(number), "search.search", "page", q=results.query
     )
-    title = f"Search: {results.query}" if results.query else "Search"
+    title = _("Search: %(query)s", query=results.query) if results.query else _("Search")
     page_meta = replace(
         meta.PageMeta(
             title,
-            f"Articles on {get_settings().SITE_NAME} matching {results.query or 'your words'}.",
+            _(
+                "Articles on %(site)s matching %(query)s.",
+                site=get_settings().SITE_NAME,
+                query=results.query or _("your words"),
+            ),
             "",
             meta.image_url(None),
         ),
@@ -64,7 +69,9 @@ def _unavailable(query: str) -> HTTPResponse:
     """The store under the index failed: a page that says so, kept by no cache (a 503 is
     not kept by the response cache; no-store tells any other)."""
     page_meta = replace(
-        meta.PageMeta("Search unavailable", "Search is unavailable.", "", meta.image_url(None)),
+        meta.PageMeta(
+            _("Search unavailable"), _("Search is unavailable."), "", meta.image_url(None)
+        ),
         robots="noindex, follow",
     )
     response = render_page(
