@@ -40,9 +40,9 @@ lint: $(VENV)/.installed-test
 # The compiled .mo files are committed, so a checkout serves every language as it is.
 TRANSLATIONS := blog/translations
 messages: $(VENV)/.installed-test  ## extract, update and compile the interface's translations
-	$(BIN)/pybabel extract --quiet -F babel.cfg --no-location --omit-header --sort-output -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel update --quiet --no-fuzzy-matching --omit-header -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
-	$(BIN)/pybabel compile --quiet --use-fuzzy -d $(TRANSLATIONS)
+	$(BIN)/pybabel --quiet extract -F babel.cfg --no-location --omit-header --sort-output -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel --quiet compile --use-fuzzy -d $(TRANSLATIONS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache node_modules

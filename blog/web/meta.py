@@ -43,7 +43,7 @@ class FeedLink:
 
     @property
     def label(self) -> str:
-        return {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}[self.kind]
+        return {"rss": "RSS", "atom": "Atom", "json": _("JSON Feed")}[self.kind]
 
 
 @dataclass(frozen=True)
