@@ -170,9 +170,9 @@ class Settings:
         (), "The categories editors may use (the check warns of others); empty: any."
     )
     FEATURED_HOURS: float = setting(
-        48.0,
+        0.0,
         "Hours after its date that a featured article stays in the lead or top stories "
-        "(0: until the flag is removed).",
+        "(0: until editors remove the flag).",
     )
     BREAKING_HOURS: float = setting(
         6.0, "Hours after its date that a breaking article's strip shows, without breaking_until."

@@ -129,6 +129,10 @@ def test_pagination_in_the_browser(site: str, page) -> None:  # type: ignore[no-
         "/search?q=harbour",
         "/tags/",
         "/nowhere/",
+        "/author/priya-hallam/",
+        "/2025/",
+        "/2025/04/",
+        "/archive/",
     ],
 )
 def test_no_horizontal_scrolling(site: str, browser, width: int, path: str) -> None:  # type: ignore[no-untyped-def]
@@ -213,6 +217,9 @@ AXE_PAGES = [
     "/search?q=harbour",
     "/search?q=zzzzqqq",
     "/nowhere/",
+    "/author/priya-hallam/",
+    "/2025/",
+    "/archive/",
 ]
 
 
@@ -234,7 +241,9 @@ def test_axe_finds_no_serious_violations(site: str, browser, path: str, scheme: 
     assert serious == []
 
 
-@pytest.mark.parametrize("path", ["/", "/news/halyard-mobile-cuts-prices/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/news/halyard-mobile-cuts-prices/", "/author/priya-hallam/", "/2025/04/"]
+)
 def test_lighthouse_scores(site: str, path: str, tmp_path: Path) -> None:
     require(CHROMIUM, "Chromium")
     require(LIGHTHOUSE, "Lighthouse (npm ci)")
