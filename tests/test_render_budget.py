@@ -61,6 +61,18 @@ def test_a_render_over_budget_is_stopped_in_time_and_the_next_one_works(
     )
 
 
+def test_a_render_process_killed_from_outside_is_replaced_not_blamed_on_the_text(
+    isolated: IsolatedRenderer,
+) -> None:
+    isolated.html_of_parts([("body", "warm")], 5.0)
+    assert isolated._child is not None
+    isolated._child[0].kill()
+    isolated._child[0].wait()
+    assert isolated.html_of_parts([("body", "Still *here*.")], 5.0) == (
+        "<p>Still <em>here</em>.</p>"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

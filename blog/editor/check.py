@@ -22,7 +22,7 @@ from blog.content.profiles import Profile
 from blog.content.store import Parts
 from blog.images.pictures import Images, Verdict
 from blog.images.references import uses
-from blog.markup.isolated import IsolatedRenderer, OverBudget
+from blog.markup.isolated import IsolatedRenderer, OverBudget, RenderFailed
 from blog.markup.removals import removals
 from blog.markup.render import MAX_NESTING, costly, nesting_depth
 
@@ -302,6 +302,8 @@ def _render_time(
     """An error at ``where`` when the field takes longer to render than the budget allows."""
     try:
         timer.html_of_parts([(where.field, markdown_text)], rules.render_budget)
+    except RenderFailed:
+        return  # no render process could run here: the time is unknown, not over
     except OverBudget:
         yield replace(
             where,

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from blog.content.index import Index
 from blog.content.models import Article
 from blog.content.store import Parts
-from blog.markup.isolated import Busy, IsolatedRenderer, OverBudget
+from blog.markup.isolated import Busy, IsolatedRenderer, OverBudget, RenderFailed
 from blog.markup.render import Renderer, costly, plain_paragraphs
 
 log = logging.getLogger(__name__)
@@ -94,8 +94,11 @@ class ArticleHtml:
         if article.source_hash not in self._over:
             try:
                 html = self.isolated.html_of_parts(parts, self.budget)
-            except Busy:
-                final = False  # another costly article held the child: try again next time
+            except (Busy, RenderFailed) as e:
+                # Another costly article held the child, or no child could run: nothing is
+                # known of this text, so try again next time.
+                final = False
+                log.warning("content: %s: not rendered this time: %s", article.path, e)
             except OverBudget:
                 self._over.add(article.source_hash)
                 log.error(

@@ -37,6 +37,10 @@ class OverBudget(Exception):
     """The render did not finish within its budget."""
 
 
+class RenderFailed(Exception):
+    """The render process could not be started or died twice: nothing is known of the text."""
+
+
 class Busy(OverBudget):
     """The child was rendering another article for the whole budget: nothing is known yet
     about this one."""
@@ -53,26 +57,36 @@ class IsolatedRenderer:
 
     def html_of_parts(self, parts: Sequence[tuple[str, str]], budget: float) -> Markup:
         """The article's HTML, or ``OverBudget`` when the child takes longer than ``budget``
-        seconds (it is then killed) or is busy with another article for that long."""
+        seconds (it is then killed) or is busy with another article for that long. A child
+        that died before (killed from outside, say) is replaced and the render tried again:
+        only the clock can put an article over budget."""
         if not self._lock.acquire(timeout=budget):
             raise Busy(f"the render process was busy for {budget:g} s")
         try:
             if self._owner != os.getpid():  # forked (a gunicorn worker): that child is not ours
                 self._child, self._owner = None, os.getpid()
-            _, to_child, from_child = self._child or self._start()
-            to_child.send(list(parts))
-            if not from_child.poll(budget):
-                self.stop()
-                raise OverBudget(f"not rendered in {budget:g} s")
-            ok, answer = from_child.recv()
-        except (EOFError, OSError) as e:  # the child died (killed from outside, say)
-            self.stop()
-            raise OverBudget(f"the render process failed: {e}") from e
+            for attempt in (1, 2):
+                try:
+                    ok, answer = self._ask(list(parts), budget)
+                    break
+                except (EOFError, OSError) as e:  # the child was gone
+                    self.stop()
+                    if attempt == 2:
+                        raise RenderFailed(f"the render process failed: {e}") from e
         finally:
             self._lock.release()
         if not ok:
             raise RuntimeError(f"rendering failed in the render process: {answer}")
         return Markup(answer)
+
+    def _ask(self, parts: list[tuple[str, str]], budget: float) -> tuple[bool, str]:
+        _, to_child, from_child = self._child or self._start()
+        to_child.send(parts)
+        if not from_child.poll(budget):
+            self.stop()
+            raise OverBudget(f"not rendered in {budget:g} s")
+        answer: tuple[bool, str] = from_child.recv()
+        return answer
 
     def _start(self) -> tuple[subprocess.Popen[bytes], Connection, Connection]:
         # A fresh interpreter (-P: no folder of ours shadows a standard module), never a
