@@ -14,7 +14,7 @@ from flask import Flask
 from blog import paths
 from blog.editor import cli
 from blog.settings import Settings, as_config, load
-from blog.web import assets, site, templating
+from blog.web import admin, assets, site, templating
 from blog.web.discovery import bp as feeds_and_sitemaps
 from blog.web.pages import bp as pages
 from blog.web.search import bp as search_page
@@ -44,6 +44,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     for blueprint in (pages, feeds_and_sitemaps, search_page, webhook):
         app.register_blueprint(blueprint)
+    if settings.DECAP_BACKEND:  # else /admin/ is an unknown URL, a 404
+        app.register_blueprint(admin.bp)
     app.cli.add_command(cli.content)
     app.cli.add_command(cli.freeze_command)
     return app
