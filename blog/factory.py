@@ -16,6 +16,7 @@ from blog.editor import cli
 from blog.settings import Settings, as_config, load
 from blog.web import admin, assets, site, templating
 from blog.web.discovery import bp as feeds_and_sitemaps
+from blog.web.media import bp as media
 from blog.web.pages import bp as pages
 from blog.web.search import bp as search_page
 from blog.web.site import code_fingerprint, prepare_worker
@@ -42,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     site.assemble(app, settings)
     assets.init_app(app)
     templating.init_app(app)
-    for blueprint in (pages, feeds_and_sitemaps, search_page, webhook):
+    for blueprint in (pages, feeds_and_sitemaps, search_page, webhook, media):
         app.register_blueprint(blueprint)
     if settings.DECAP_BACKEND:  # else /admin/ is an unknown URL, a 404
         app.register_blueprint(admin.bp)

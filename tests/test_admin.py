@@ -97,7 +97,7 @@ def test_admin_has_its_own_policy_and_other_pages_keep_theirs(
     client = client.test_client()
     editor = policy(client.get("/admin/").headers["Content-Security-Policy"])
     assert editor["script-src"] == ["'self'", "'unsafe-eval'", "'wasm-unsafe-eval'"]
-    assert editor["connect-src"] == ["'self'", "http://127.0.0.1:8081"]
+    assert editor["connect-src"] == ["'self'", "blob:", "data:", "http://127.0.0.1:8081"]
     assert editor["frame-ancestors"] == ["'none'"]
     for path in ("/", "/search?q=tide", "/no-such-page/"):
         site = policy(client.get(path).headers["Content-Security-Policy"])
@@ -188,7 +188,7 @@ def test_github_signs_in_through_the_site(make_app: Callable[..., Flask]) -> Non
     assert "client-secret" not in app.test_client().get("/admin/config.yml").get_data(as_text=True)
     assert "client-secret" not in app.test_client().get("/admin/").get_data(as_text=True)
     csp = policy(app.test_client().get("/admin/").headers["Content-Security-Policy"])
-    assert csp["connect-src"] == ["'self'", "https://api.github.com"]
+    assert csp["connect-src"] == ["'self'", "blob:", "data:", "https://api.github.com"]
 
 
 def test_gitlab_on_its_own_host(make_app: Callable[..., Flask]) -> None:
@@ -235,3 +235,24 @@ def test_a_backend_missing_what_it_needs_stops_the_start(
 ) -> None:
     with pytest.raises(SettingsError, match=named):
         load(environ={}, overrides=settings)
+
+
+def test_uploaded_images_are_served_from_the_media_folder(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    media = tmp_path / "media"
+    (media / "2025").mkdir(parents=True)
+    (media / "2025" / "tram.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    (tmp_path / "secret.txt").write_text("outside")
+    client = make_app(MEDIA_DIR=str(media)).test_client()
+    response = client.get("/media/2025/tram.jpg")
+    assert response.status_code == 200
+    assert response.data.startswith(b"\xff\xd8")
+    assert response.mimetype == "image/jpeg"
+    assert "script-src 'none'" in response.headers["Content-Security-Policy"]
+    for path in ("/media/../secret.txt", "/media/%2e%2e/secret.txt", "/media/", "/media/none.jpg"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_no_media_folder_no_media_urls(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/media/anything.jpg").status_code == 404

@@ -56,7 +56,7 @@ def admin_policy(connect: list[str]) -> str:
             "img-src 'self' https: http: data: blob:",
             "media-src 'self' blob: data:",
             "font-src 'self' data:",
-            "connect-src " + " ".join(["'self'", *connect]),
+            "connect-src " + " ".join(["'self'", "blob:", "data:", *connect]),
             "frame-src 'self' blob:",
             "worker-src 'self' blob:",
             "object-src 'none'",

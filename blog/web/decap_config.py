@@ -40,8 +40,8 @@ def _date(name: str, label: str, hint: str = "", required: bool = False) -> dict
         "picker_utc": True,
         "required": required,
     }
-    if not required:
-        field["default"] = ""  # left empty, not set to the moment the form opened
+    if required:  # a new article's date is the moment its form opens; the others start empty
+        field["default"] = "{{now}}"
     if hint:
         field["hint"] = hint
     return field
