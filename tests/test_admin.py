@@ -256,3 +256,11 @@ def test_uploaded_images_are_served_from_the_media_folder(
 
 def test_no_media_folder_no_media_urls(client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/media/anything.jpg").status_code == 404
+
+
+def test_every_admin_url_is_documented(make_app: Callable[..., Flask]) -> None:
+    operators = (paths.PACKAGE.parent / "docs" / "operators.md").read_text()
+    rules = [r.rule for r in make_app(DECAP_BACKEND="local").url_map.iter_rules()]
+    admin_rules = [re.sub(r"<(?:\w+:)?filename>", "<path>", r) for r in rules if "/admin" in r]
+    assert len(admin_rules) == 5
+    assert [rule for rule in admin_rules if f"`{rule}`" not in operators] == []

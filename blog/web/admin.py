@@ -31,7 +31,7 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 
 from blog import paths
-from blog.web import decap_config, oauth
+from blog.web import decap_config, oauth, security
 from blog.web.state import get_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -102,6 +102,10 @@ def _headers(response: Response) -> Response:
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin-allow-popups"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers.setdefault("Cache-Control", "no-cache")
+    # All of them, even when a proxy sends the site's (PROXY_SENDS_SECURITY_HEADERS): its
+    # configuration leaves /admin/ to the app (deploy/nginx-proxy.conf).
+    for name, value in security.security_headers(get_settings()):
+        response.headers.setdefault(name, value)
     return response
 
 
@@ -133,10 +137,10 @@ def oauth_callback() -> Response:
     return oauth.callback(get_settings())
 
 
-@bp.get("/<path:name>")
-def bundle(name: str) -> Response:
+@bp.get("/<path:filename>")
+def bundle(filename: str) -> Response:
     """Decap's bundle and the chunks it loads beside itself (only files of that folder)."""
     folder = dist_folder()
-    if name.endswith(".map") or not folder.is_dir():
+    if filename.endswith(".map") or not folder.is_dir():
         abort(404)
-    return send_from_directory(folder, name, max_age=3600)
+    return send_from_directory(folder, filename, max_age=3600)

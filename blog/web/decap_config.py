@@ -232,7 +232,11 @@ def config(settings: Settings, site_origin: str, site_root: str = "") -> dict[st
                 "create": True,
                 "slug": "{{year}}-{{month}}-{{day}}-{{slug}}",
                 "summary": "{{title}} ({{year}}-{{month}}-{{day}})",
-                "sortable_fields": ["date", "title", "categoria"],
+                "sortable_fields": [
+                    {"field": "date", "label": "Date", "default_sort": "desc"},  # newest first
+                    "title",
+                    "categoria",
+                ],
                 "fields": fields(settings),
             }
         ],

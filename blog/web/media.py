@@ -20,9 +20,9 @@ bp = Blueprint("media", __name__)
 MAX_AGE = 3600  # an uploaded file may be replaced under its name: an hour, then revalidate
 
 
-@bp.get("/media/<path:name>")
-def media_file(name: str) -> Response:
+@bp.get("/media/<path:filename>")
+def media_file(filename: str) -> Response:
     folder = get_settings().MEDIA_DIR
     if not folder:
         abort(404)
-    return send_from_directory(Path(folder).resolve(), name, max_age=MAX_AGE)
+    return send_from_directory(Path(folder).resolve(), filename, max_age=MAX_AGE)
