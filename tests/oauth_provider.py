@@ -29,6 +29,7 @@ class Provider:
     codes: dict[str, dict[str, str]] = field(default_factory=dict)  # code -> its request
     token_requests: list[dict[str, str]] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
+    api_calls: list[str] = field(default_factory=list)  # the Authorization header of each
 
     def app(self) -> Flask:
         app = Flask("oauth-provider")
@@ -65,6 +66,25 @@ class Provider:
             access = "gho_" + secrets.token_hex(16)
             self.tokens.append(access)
             return jsonify(access_token=access, token_type="bearer", scope=asked.get("scope"))
+
+        # Enough of GitHub's API for Decap to show that it holds a token (browser tests).
+        @app.route("/api/v3/<path:what>", methods=["GET", "OPTIONS"])
+        def api(what: str):  # type: ignore[no-untyped-def]
+            if request.method == "GET":
+                self.api_calls.append(request.headers.get("Authorization", ""))
+            return jsonify(login="editor", name="An Editor", permissions={"push": True})
+
+        # A page of another origin that opens the site's sign-in and listens for a token.
+        @app.get("/elsewhere")
+        def elsewhere():  # type: ignore[no-untyped-def]
+            return "<!doctype html><title>Elsewhere</title><p>Another site</p>"
+
+        @app.after_request
+        def cors(response):  # type: ignore[no-untyped-def]
+            if request.path.startswith("/api/"):
+                response.headers["Access-Control-Allow-Origin"] = "*"
+                response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            return response
 
         return app
 

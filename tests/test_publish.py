@@ -175,7 +175,7 @@ def test_pushed_broken_file_keeps_the_last_good_version_and_fails_the_check(
     assert headline(client, "/news/first/") == "First Story"
     check = site.test_cli_runner().invoke(args=["content", "check"])
     assert check.exit_code == 1
-    assert "2025-05-01-first.md:3: error: file: YAML syntax error" in check.output
+    assert "2025-05-01-first.md:3: error: tags: YAML syntax error" in check.output
 
 
 def test_failed_pull_is_logged_reported_and_the_site_keeps_serving(
