@@ -3,7 +3,8 @@ decap-server in git mode on a newsroom's repository, and the site (gunicorn) rea
 
 What Decap writes, the site reads: an article made in the form is committed, passes the
 check, is on the site within 2 s, and is the same ``Article`` as the same content typed by
-hand; the format's example, opened and saved unchanged, stays the same article. Under
+hand; the format's example, opened and saved unchanged, stays the same article; with the
+editorial workflow a saved draft stays off the site until it is ready and published. Under
 /admin/'s own Content-Security-Policy, which nothing Decap does may break.
 """
 
@@ -42,9 +43,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
 class Newsroom:
-    def __init__(self, repository: Path, site: str) -> None:
+    def __init__(self, repository: Path, site: str, api: str, folder: Path) -> None:
         self.repository = repository
         self.site = site
+        self.api = api  # decap-server's
+        self.folder = folder
         self.content = repository / "content"
         self.media = repository / "media"
 
@@ -63,7 +66,7 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
             "STORE_DIR": "off",
         }
         with gunicorn(repository / "content", folder / "gunicorn.log", **settings) as site:
-            yield Newsroom(repository, site)
+            yield Newsroom(repository, site, api, folder)
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +218,61 @@ def test_the_formats_example_opens_filled_and_saved_unchanged_stays_the_same_art
     code, output = check(room, path)
     assert code == 0, output
     assert "0 errors, 0 warnings" in output, output
+
+
+@pytest.fixture(scope="module")
+def workflow_site(room: Newsroom) -> Iterator[str]:
+    """The same newsroom with the editorial workflow on (decap-server in git mode keeps each
+    unpublished article on a branch of its own)."""
+    settings = {
+        "MEDIA_DIR": str(room.media),
+        "DECAP_BACKEND": "local",
+        "DECAP_LOCAL_URL": room.api,
+        "DECAP_EDITORIAL_WORKFLOW": "true",
+        "STORE_DIR": "off",
+    }
+    with gunicorn(room.content, room.folder / "gunicorn-workflow.log", **settings) as site:
+        yield site
+
+
+def test_the_editorial_workflow_publishes_only_what_is_ready(
+    room: Newsroom,
+    workflow_site: str,
+    page,  # type: ignore[no-untyped-def]
+) -> None:
+    page.on("dialog", lambda dialog: dialog.accept())  # "Are you sure you want to publish…?"
+    main = git(room.repository, "rev-parse", "main")
+    log_in(page, workflow_site)
+    page.goto(workflow_site + "/admin/#/collections/articles/new")
+    field(page, "title").fill("Harbour Pilots Vote on a New Rota")
+    field(page, "categoria").fill("Business")
+    type_paragraphs(page, markdown_field(page, 5), ["The vote is on Friday."])
+    page.get_by_text("Unsaved changes").first.wait_for()
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("Changes saved").first.wait_for()
+
+    assert git(room.repository, "rev-parse", "main") == main  # saved, not published
+    assert "cms/articles/" in git(room.repository, "branch", "--list")
+    url = room.site + "/news/harbour-pilots-vote-on-a-new-rota/"
+    deadline = time.monotonic() + 3  # decap-server had the branch checked out for a moment
+    while fetch(url)[0] != 404:
+        assert time.monotonic() < deadline, "a draft in review is on the site"
+        time.sleep(0.1)
+
+    page.get_by_role("button", name="Status: Draft").click()
+    page.get_by_role("menuitem", name="Ready").click()
+    page.get_by_text("Status: Ready").first.wait_for()
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_text("Publish now").click()
+    deadline = time.monotonic() + 15
+    while git(room.repository, "rev-parse", "main") == main:
+        assert time.monotonic() < deadline, "publishing did not reach main"
+        time.sleep(0.1)
+    published = time.monotonic()
+    while fetch(url)[0] != 200:
+        assert time.monotonic() - published < 2.0, "not on the site within 2 s"
+        time.sleep(0.05)
+    assert "cms/articles/" not in git(room.repository, "branch", "--list")
+    [written] = room.content.glob("*-harbour-pilots-vote-on-a-new-rota.md")
+    code, output = check(room, written)
+    assert output.strip() == "1 file checked: 0 errors, 0 warnings, 0 notes", output

@@ -129,11 +129,13 @@ def config() -> Response:
 
 @bp.get("/auth")
 def oauth_authorize() -> Response:
+    """GitHub and GitLab: the sign-in popup's start, sent on to the forge."""
     return oauth.authorize(get_settings())
 
 
 @bp.get("/callback")
 def oauth_callback() -> Response:
+    """GitHub and GitLab: the forge's way back; the token for the editor's window."""
     return oauth.callback(get_settings())
 
 
