@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint messages clean
+.PHONY: serve test lint messages clean decap-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,13 +17,23 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-serve
 
-serve: $(VENV)/.installed-serve  ## serve the sample content with gunicorn at http://127.0.0.1:8000
+serve: $(VENV)/.installed-serve node_modules/.installed  ## serve the sample content with gunicorn at http://127.0.0.1:8000
 	$(BIN)/gunicorn app:app
 
-# axe-core and Lighthouse for the browser tests (Chromium itself comes from apt: see README).
+# From package-lock.json: Decap CMS and decap-server for the editor at /admin/, axe-core and
+# Lighthouse for the browser tests (Chromium itself comes from apt: see README).
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
-	else echo "npm not found: browser accessibility checks will be skipped (CI=true fails them)"; fi
+	else echo "npm not found: no editor at /admin/, and the browser checks are skipped (CI=true fails them)"; fi
+
+# The editor on one machine (FLASK_DECAP_BACKEND=local): decap-server commits what editors
+# save in the git repository CONTENT_REPO (a clone of the content, never this checkout:
+# decap-server commits everything in its working tree and checks out branches there).
+DECAP_PORT ?= 8081
+decap-server: node_modules/.installed  ## run decap-server in git mode on CONTENT_REPO, port 8081
+	@test -n "$(CONTENT_REPO)" || { echo "usage: make decap-server CONTENT_REPO=path/to/content-clone"; exit 2; }
+	MODE=git GIT_REPO_DIRECTORY="$(CONTENT_REPO)" PORT=$(DECAP_PORT) BIND_HOST=127.0.0.1 \
+		node node_modules/decap-server/dist/index.js
 
 test: $(VENV)/.installed-test node_modules/.installed  ## set up and run every test
 	$(BIN)/ruff check .

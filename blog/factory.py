@@ -14,10 +14,11 @@ from flask import Flask
 from blog import paths
 from blog.editor import cli
 from blog.settings import Settings, as_config, load
-from blog.web import assets, site, templating
+from blog.web import admin, assets, site, templating
 from blog.web.archives import bp as archive_pages
 from blog.web.authors import bp as author_pages
 from blog.web.discovery import bp as feeds_and_sitemaps
+from blog.web.media import bp as media
 from blog.web.pages import bp as pages
 from blog.web.search import bp as search_page
 from blog.web.site import code_fingerprint, prepare_worker
@@ -44,8 +45,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     site.assemble(app, settings)
     assets.init_app(app)
     templating.init_app(app)
-    for blueprint in (pages, author_pages, archive_pages, feeds_and_sitemaps, search_page, webhook):
+    blueprints = (pages, author_pages, archive_pages, feeds_and_sitemaps, search_page, webhook)
+    for blueprint in (*blueprints, media):
         app.register_blueprint(blueprint)
+    if settings.DECAP_BACKEND:  # else /admin/ is an unknown URL, a 404
+        app.register_blueprint(admin.bp)
     app.cli.add_command(cli.content)
     app.cli.add_command(cli.freeze_command)
     return app

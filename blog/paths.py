@@ -19,3 +19,6 @@ STATIC = _SHIPPED / "static"
 #: The sample articles beside ``app.py`` in a checkout; an installed copy has none, so it
 #: reads ``content/`` in the folder it is started from (or ``FLASK_CONTENT_DIR``).
 DEFAULT_CONTENT = "content" if INSTALLED else str(PACKAGE.parent / "content")
+#: npm's folder (``npm ci``: Decap CMS for /admin/): beside ``app.py`` in a checkout, in the
+#: folder the site starts in when installed.
+NODE_MODULES = Path("node_modules") if INSTALLED else PACKAGE.parent / "node_modules"

@@ -166,6 +166,36 @@ class Settings:
     WEBHOOK_SECRET: str = setting(
         "", "The forge's webhook secret; empty: the /-/hooks/git webhook is off."
     )
+    DECAP_BACKEND: str = setting(
+        "",
+        "Where the editor in the browser (/admin/) commits: github, gitlab, gitea, or local "
+        "(decap-server on this machine); empty: no /admin/.",
+    )
+    DECAP_REPO: str = setting(
+        "", "The content repository on the forge (owner/name), for github, gitlab and gitea."
+    )
+    DECAP_BRANCH: str = setting("main", "The branch the editor reads and commits to.")
+    DECAP_FORGE_URL: str = setting(
+        "",
+        "The forge's web address (https://gitea.example); empty: https://github.com or "
+        "https://gitlab.com. Required for gitea.",
+    )
+    DECAP_LOCAL_URL: str = setting(
+        "http://localhost:8081/api/v1", "decap-server's address, for DECAP_BACKEND=local."
+    )
+    DECAP_EDITORIAL_WORKFLOW: bool = setting(
+        False,
+        "Editors save drafts and send them for review before they publish (Decap's "
+        "editorial workflow: a branch per article).",
+    )
+    DECAP_OAUTH_CLIENT_ID: str = setting(
+        "", "The OAuth application's client id on the forge (github, gitlab, gitea)."
+    )
+    DECAP_OAUTH_CLIENT_SECRET: str = setting(
+        "",
+        "The OAuth application's client secret (github, gitlab): used by the site to sign "
+        "editors in, never sent to a browser.",
+    )
     CATEGORIES: tuple[str, ...] = setting(
         (), "The categories editors may use (the check warns of others); empty: any."
     )
@@ -326,6 +356,7 @@ def _check(settings: Settings) -> None:
         raise SettingsError(f"SCRIPT_NAME={name!r}: a path like /courier, or empty")
     if settings.LOG_LEVEL.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise SettingsError(f"LOG_LEVEL={settings.LOG_LEVEL!r}: DEBUG, INFO, WARNING or ERROR")
+    _check_decap(settings)
     try:
         Locale.parse(settings.SITE_LANGUAGE.replace("-", "_"))
     except (ValueError, UnknownLocaleError) as e:
@@ -336,6 +367,38 @@ def _check(settings: Settings) -> None:
         ZoneInfo(settings.SITE_TIMEZONE)
     except (ZoneInfoNotFoundError, ValueError) as e:
         raise SettingsError(f"SITE_TIMEZONE={settings.SITE_TIMEZONE!r}: no such time zone") from e
+
+
+DECAP_BACKENDS = ("github", "gitlab", "gitea", "local")
+
+
+def _check_decap(settings: Settings) -> None:
+    """The editor in the browser: a known backend, with what it cannot sign in without."""
+    backend = settings.DECAP_BACKEND
+    if not backend:
+        return
+    if backend not in DECAP_BACKENDS:
+        raise SettingsError(
+            f"DECAP_BACKEND={backend!r}: one of {', '.join(DECAP_BACKENDS)}, or empty (no /admin/)"
+        )
+    for name in ("DECAP_FORGE_URL", "DECAP_LOCAL_URL"):
+        url = getattr(settings, name)
+        if url and not (url.startswith(("https://", "http://")) and "//" not in url[8:]):
+            raise SettingsError(f"{name}={url!r}: an http(s) address, like https://gitea.example")
+    if backend == "local":
+        if not settings.DECAP_LOCAL_URL:
+            raise SettingsError("DECAP_BACKEND=local needs DECAP_LOCAL_URL (decap-server)")
+        return
+    needed = ["DECAP_REPO", "DECAP_OAUTH_CLIENT_ID"]
+    if backend == "gitea":
+        needed.append("DECAP_FORGE_URL")  # no public Gitea to default to
+    else:  # the site exchanges the code for a token: it needs the secret, and a session
+        needed += ["DECAP_OAUTH_CLIENT_SECRET", "SECRET_KEY"]
+    missing = [name for name in needed if not getattr(settings, name)]
+    if missing:
+        raise SettingsError(f"DECAP_BACKEND={backend} needs {', '.join(missing)}")
+    if settings.DECAP_REPO.count("/") < 1 or " " in settings.DECAP_REPO:
+        raise SettingsError(f"DECAP_REPO={settings.DECAP_REPO!r}: owner/name")
 
 
 def documentation_table() -> str:

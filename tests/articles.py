@@ -55,6 +55,62 @@ def yaml_value(item: object) -> str:
     return str(item)
 
 
+# The made-up example of the format's description (shared/content-format.md), verbatim.
+FORMAT_EXAMPLE = """\
+---
+title: Harbour Cities Turn to Tidal Power for Night Trams
+date: 2025-06-02T07:45:10.118Z
+featuredimage: https://example.org/app/uploads/2025/06/tidal-tram-night.webp
+categoria: Technology
+deals: No
+tags:
+  - "#Energy #Transport #Cities"
+short-description: Three port cities will run their night tram lines on
+  tidal power from next spring, after a two-year trial cut energy costs
+  by a fifth.
+mk1: >-
+  <!--StartFragment-->
+
+
+  ### A Trial That Paid for Itself
+
+
+  **Night trams were the first test**
+
+
+  The trial fed two turbines into the tram grid between midnight and five,
+  when demand is low and the tide is **predictable to the minute**.
+
+
+  <!--EndFragment-->
+mk2: >-
+  <!--StartFragment-->
+
+
+  ### What Comes Next
+
+
+  Operators say the “hard part was the batteries, not the sea”.
+
+
+  <!--EndFragment-->
+---
+<!--StartFragment-->
+
+**At a Glance:**
+
+* **Cities:** three, all on the north coast
+* **Saving:** about 20% of night-time energy cost
+
+- - -
+
+**Why It Matters:**
+
+Cheap, predictable power at night changes what a transit timetable can offer.
+
+<!--EndFragment-->
+"""
+
 # Script injection, each in a form an editor could paste into any field.
 XSS_VECTORS = [
     "<script>alert(1)</script>",

@@ -31,6 +31,7 @@ MARKER_FOR_PROGRAM = {
     "gunicorn": "server",
     "nginx": "server",
     "redis-server": "server",
+    "node": "server",  # decap-server
     "chromium": "browser",
     "lighthouse": "browser",
 }

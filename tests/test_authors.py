@@ -390,7 +390,7 @@ def test_the_check_reports_a_broken_profile_with_file_line_and_field(
     assert status == 1
     found = [line for line in lines if line.startswith("authors/tomas-reyes.md")]
     assert len(found) == 1
-    assert found[0].startswith("authors/tomas-reyes.md:3: error: file: YAML syntax error")
+    assert found[0].startswith("authors/tomas-reyes.md:3: error: role: YAML syntax error")
     assert "bylines show the name only" in found[0]
     assert not [
         line for line in lines if line.startswith("authors/mira-okonjo.md:") and "error" in line

@@ -30,7 +30,7 @@ CASES = [
         "yaml syntax",
         article_text(front="tags: [unclosed"),
         GOOD,
-        ":4: error: file: YAML syntax error, column",
+        ":4: error: tags: YAML syntax error, column",
     ),
     (
         "not a mapping",

@@ -36,7 +36,7 @@ def test_new_writes_the_editors_format(content: Content, make_app: Callable[...,
     )
     assert result.exit_code == 0, result.output
     path = content.root / "2026-11-26-harbour-cities-tidal-power.md"
-    assert result.output.strip() == str(path)
+    assert result.stdout.strip() == str(path)
     text = path.read_text()
     assert "\ndate: 2026-11-26T12:00:00.000Z\n" in text
     assert '\ntags:\n  - "#Energy #Cities"\n' in text
@@ -73,7 +73,8 @@ def test_list_shows_each_state(content: Content, make_app: Callable[..., Flask])
     app = make_app()
     content.write("live.md", "---\ntitle: [\n---\n")  # broken after being published
     rows = [line.split("\t") for line in cli(app, "list").output.splitlines()]
-    states = {row[3]: row[0] for row in rows}
+    assert rows[0] == ["state", "date", "slug", "file", "title"]
+    states = {row[3]: row[0] for row in rows[1:]}
     assert states == {
         "live.md": "broken (last good version served)",
         "draft.md": "draft",
@@ -88,7 +89,7 @@ def previewable(content: Content, make_app: Callable[..., Flask]) -> Flask:
         "2026-12-01-secret-plan.md", article_text(title="Secret Plan", date="2026-12-01T00:00:00Z")
     )
     content.write("draft.md", article_text(title="Draft Story", front="draft: true"))
-    return make_app(SECRET_KEY="test-secret")
+    return make_app(SECRET_KEY="test-secret", SITE_URL="https://news.example")
 
 
 def preview_url(app: Flask, file: str, *args: str) -> str:
@@ -175,6 +176,7 @@ def test_preview_needs_a_secret(content: Content, make_app: Callable[..., Flask]
     app = make_app()
     result = cli(app, "preview", str(content.root / "draft.md"))
     assert result.exit_code != 0 and "FLASK_SECRET_KEY" in result.output
+    assert "previews need SECRET_KEY" in result.output
     expires = int(time.time()) + 3600
     assert (
         app.test_client().get(f"/preview/harbour/?expires={expires}&signature=x").status_code == 404

@@ -80,3 +80,18 @@ def test_freeze_only_writes_just_the_pages_asked_for(
     assert (target / "news/s1/index.html").read_bytes() == client.get(
         "/news/s1/", base_url=BASE
     ).data
+
+
+def test_freeze_copies_uploads_and_leaves_the_editor_to_the_live_site(
+    content: Content, make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "tram.jpg").write_bytes(b"\xff\xd8\xff pretend")
+    content.write("s.md", article_text(front="featuredimage: /media/tram.jpg"))
+    app = make_app(SITE_URL=BASE, MEDIA_DIR=str(media), DECAP_BACKEND="local")
+    target = tmp_path / "site"
+    result = app.test_cli_runner().invoke(args=["freeze", str(target)])
+    assert result.exit_code == 0, result.output
+    assert (target / "media" / "tram.jpg").read_bytes() == b"\xff\xd8\xff pretend"
+    assert not (target / "admin").exists()

@@ -99,7 +99,7 @@ def test_broken_edit_keeps_last_good_version(
     with caplog.at_level(logging.ERROR, logger="blog"):
         assert headline(client, "/news/story/") == "Good Version"
         assert headline(client, "/") == "The Harbour Courier"
-    assert "2025-01-01-story.md:4: YAML syntax error, column 7" in caplog.text
+    assert "2025-01-01-story.md:4: tags: YAML syntax error, column 7" in caplog.text
     assert "keeping its last good version" in caplog.text
 
 

@@ -298,3 +298,20 @@ def test_the_frozen_site_goes_out_with_the_apps_security_headers(
             assert headers["Content-Type"].startswith(kind), path
             assert body == app.test_client().get(path).data, path
         assert fetch(base + "/no-such-page/")[0] == 404
+
+
+def test_the_editor_keeps_its_own_policy_behind_the_proxy(
+    tmp_path: Path, nginx_binary: str
+) -> None:
+    """nginx sends every other page's headers itself; /admin/'s are the app's, once each."""
+    import urllib.request
+
+    settings = {"PROXY_SENDS_SECURITY_HEADERS": "1", "DECAP_BACKEND": "local"}
+    with proxied_app(tmp_path, nginx_binary, **settings) as running:
+        with urllib.request.urlopen(running.proxy + "/admin/config.yml", timeout=10) as answer:
+            policies = answer.headers.get_all("Content-Security-Policy")
+            assert answer.headers["X-Content-Type-Options"] == "nosniff"
+            assert answer.headers["X-Frame-Options"] == "DENY"
+        assert len(policies) == 1 and "'unsafe-eval'" in policies[0]
+        _, home, _ = fetch(running.proxy + "/")
+        assert "script-src 'none'" in home["Content-Security-Policy"]

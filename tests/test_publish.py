@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 
 import blog.content.git
 from blog import get_library
-from blog.web.webhook import SIGNATURE_HEADERS, get_puller
+from blog.web.webhook import SIGNATURE_HEADERS, TOKEN_HEADER, get_puller
 from tests.articles import article_text
 from tests.html import elements, parse, text_of
 from tests.live import all_workers, fetch, gunicorn
@@ -106,6 +106,8 @@ def hook(client: FlaskClient, secret: str = SECRET, header: str = "X-Hub-Signatu
     body = json.dumps({"ref": "refs/heads/main"}).encode()
     digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     value = f"sha256={digest}" if header == "X-Hub-Signature-256" else digest
+    if header == "X-Gitlab-Token":  # GitLab signs nothing: it sends the secret
+        value = secret
     return client.post(
         "/-/hooks/git", data=body, headers={header: value}, content_type="application/json"
     )
@@ -122,7 +124,7 @@ def headline(client: FlaskClient, url: str) -> str:
     return text_of(elements(parse(response.data), "h1")[0])
 
 
-@pytest.mark.parametrize("header", ["X-Hub-Signature-256", "X-Gitea-Signature"])
+@pytest.mark.parametrize("header", ["X-Hub-Signature-256", "X-Gitea-Signature", "X-Gitlab-Token"])
 def test_push_then_hook_publishes(repos: tuple[Repo, Repo], site: Flask, header: str) -> None:
     editor, _ = repos
     client = site.test_client()
@@ -145,6 +147,8 @@ def test_wrong_or_missing_signature_runs_nothing(repos: tuple[Repo, Repo], site:
     before = site_repo.git("rev-parse", "HEAD")
     client = site.test_client()
     assert hook(client, secret="wrong").status_code == 401
+    assert hook(client, secret="wrong", header="X-Gitlab-Token").status_code == 401
+    assert hook(client, secret=SECRET[:-1], header="X-Gitlab-Token").status_code == 401
     assert client.post("/-/hooks/git", data=b"{}").status_code == 401
     assert site_repo.git("rev-parse", "HEAD") == before
     assert client.get("/news/second/").status_code == 404
@@ -171,7 +175,7 @@ def test_pushed_broken_file_keeps_the_last_good_version_and_fails_the_check(
     assert headline(client, "/news/first/") == "First Story"
     check = site.test_cli_runner().invoke(args=["content", "check"])
     assert check.exit_code == 1
-    assert "2025-05-01-first.md:3: error: file: YAML syntax error" in check.output
+    assert "2025-05-01-first.md:3: error: tags: YAML syntax error" in check.output
 
 
 def test_failed_pull_is_logged_reported_and_the_site_keeps_serving(
@@ -460,7 +464,7 @@ ODD_SIGNATURES = [
 ]
 
 
-@pytest.mark.parametrize("header", SIGNATURE_HEADERS)
+@pytest.mark.parametrize("header", [*SIGNATURE_HEADERS, TOKEN_HEADER])
 def test_odd_or_non_ascii_signature_is_refused(
     repos: tuple[Repo, Repo], site: Flask, header: str
 ) -> None:

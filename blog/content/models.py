@@ -14,14 +14,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
+from functools import partial
 from pathlib import PurePosixPath
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from blog.content import fields
+from blog.content import fields, syntax
 from blog.content.fields import slugify
 from blog.content.quirks import Problem, find_traps
 
@@ -57,15 +58,35 @@ _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 _TOP_LEVEL_KEY = re.compile(r"^([^\s:#'\"-][^:\n]*):", re.MULTILINE)
 _TAG = re.compile(r"<[^<>]*>")  # not "[^>]*": over 50,000 "<" that reads the text 50,000 times
 _YAML = YAMLHandler()
+_T = TypeVar("_T")
 
 
 class ArticleError(ValueError):
-    """A file that cannot become an article, with the place an editor must look."""
+    """A file that cannot become an article, with the place an editor must look; ``more``:
+    the file's other problems, found in the same reading (the check shows them all)."""
 
-    def __init__(self, path: str, line: int, field: str | None, message: str) -> None:
+    def __init__(
+        self,
+        path: str,
+        line: int,
+        field: str | None,
+        message: str,
+        more: tuple[Problem, ...] = (),
+    ) -> None:
         self.path, self.line, self.field, self.message = path, line, field, message
+        self.more = more
         where = f"{field}: " if field else ""
         super().__init__(f"{path}:{line}: {where}{message}")
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """This error and the file's other problems, in line order."""
+        own = Problem(self.line, self.field or "file", self.message, "error")
+        return tuple(sorted((own, *self.more), key=lambda p: p.line))
+
+    def with_more(self, more: list[Problem]) -> ArticleError:
+        """The same error, carrying the file's other problems."""
+        return ArticleError(self.path, self.line, self.field, self.message, tuple(more))
 
 
 class Section(NamedTuple):
@@ -171,11 +192,13 @@ def slug_from_path(path: str) -> str:
 
 
 def parse_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Article:
-    """Parse one file's bytes; raise ``ArticleError`` with file, line and field."""
+    """Parse one file's bytes; raise ``ArticleError`` with file, line and field (and every
+    other problem the file has, in ``more``)."""
     text = _decode(path, data)
     meta, body, fm_text, first_line = _split(path, text)
     lines = field_lines(fm_text, first_line)
     problems: list[Problem] = []
+    errors: list[ArticleError] = []
 
     def fail(key: str, message: str) -> ArticleError:
         return ArticleError(path, lines.get(key, 1), key, message)
@@ -183,18 +206,27 @@ def parse_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
     def warn(key: str, message: str) -> None:
         problems.append(Problem(lines.get(key, 1), key, message))
 
+    def read(reader: Callable[[], _T], default: _T) -> _T:
+        """A field's value; a wrong one is noted, and the reading goes on to the others."""
+        try:
+            return reader()
+        except ArticleError as e:
+            errors.append(e)
+            return default
+
     title = fields.text(meta.get("title"))
     if not title:
-        raise fail("title", "missing or empty; every article needs a headline")
-    date = fields.date(meta.get("date"), tz, fail, "date")
-    if date is None:
-        raise fail("date", "missing; every article needs a publication date")
-    if not fields.has_zone(meta.get("date")):
+        errors.append(fail("title", "missing or empty; every article needs a headline"))
+    no_date: dt.datetime | None = None
+    date = read(lambda: fields.date(meta.get("date"), tz, fail, "date"), no_date)
+    if date is None and not any(e.field == "date" for e in errors):
+        errors.append(fail("date", "missing; every article needs a publication date"))
+    if date is not None and not fields.has_zone(meta.get("date")):
         warn("date", f"no time zone; read as {tz} (write 2025-04-11T09:30:00Z)")
     sections = tuple(
         Section(key, text)
         for key in SECTION_KEYS
-        if (text := fields.section(meta.get(key), fail, key))
+        if (text := read(partial(fields.section, meta.get(key), fail, key), ""))
     )
     body = body.strip()
     if not sections and not body:
@@ -203,6 +235,28 @@ def parse_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
     if meta.get("featuredimage") and image is None:
         warn("featuredimage", "not an http(s) URL or a site path; the image is left out")
     problems.extend(find_traps(fm_text, first_line, meta))
+    nothing: tuple[str, ...] = ()
+    tags = read(lambda: fields.tags(meta.get("tags"), fail), nothing)
+    deals = read(lambda: fields.flag(meta.get("deals"), fail, "deals"), False)
+    draft = read(lambda: fields.flag(meta.get("draft"), fail, "draft"), False)
+    authors = read(
+        lambda: fields.strings(meta.get("author"), fail, "author", one_line=True), nothing
+    )
+    priority = read(lambda: _priority(meta, fail), 0)
+    breaking = read(lambda: fields.flag(meta.get("breaking"), fail, "breaking"), False)
+    aliases = read(lambda: fields.strings(meta.get("aliases"), fail, "aliases"), nothing)
+
+    def moment(key: str) -> dt.datetime | None:
+        return read(lambda: fields.date(meta.get(key), tz, fail, key), None)
+
+    breaking_until, pinned_until, updated = map(
+        moment, ("breaking_until", "pinned_until", "updated")
+    )
+    if errors or date is None:
+        errors.sort(key=lambda e: e.line)
+        first, *others = errors
+        more = [Problem(e.line, e.field or "file", e.message, "error") for e in others]
+        raise first.with_more(more + problems)
     markdown_text = join_parts([*((s.key, s.markdown) for s in sections), ("body", body)])
     return Article(
         path=path,
@@ -212,8 +266,6 @@ def parse_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
         date=date,
         standfirst=fields.text(meta.get("short-description")),
         category=sys.intern(fields.text(meta.get("categoria"))) or None,
-        tags=fields.tags(meta.get("tags"), fail),
-        deals=fields.flag(meta.get("deals"), fail, "deals"),
         image=image,
         # No alt text given: empty, which is right beside a visible headline (repeating the
         # headline made screen readers say it twice).
@@ -222,17 +274,19 @@ def parse_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
         image_credit=fields.text(meta.get("featuredimage_credit")),
         sections=sections,
         body=body,
-        draft=fields.flag(meta.get("draft"), fail, "draft"),
-        authors=fields.strings(meta.get("author"), fail, "author", one_line=True),
-        priority=_priority(meta, fail),
-        breaking=fields.flag(meta.get("breaking"), fail, "breaking"),
-        breaking_until=fields.date(meta.get("breaking_until"), tz, fail, "breaking_until"),
-        pinned_until=fields.date(meta.get("pinned_until"), tz, fail, "pinned_until"),
-        updated=fields.date(meta.get("updated"), tz, fail, "updated"),
-        aliases=fields.strings(meta.get("aliases"), fail, "aliases"),
         word_count=len(_TAG.sub(" ", markdown_text).split()),
         extra=tuple((k, v) for k, v in meta.items() if k not in KNOWN_KEYS),
         problems=tuple(problems),
+        tags=tags,
+        deals=deals,
+        draft=draft,
+        authors=authors,
+        priority=priority,
+        breaking=breaking,
+        breaking_until=breaking_until,
+        pinned_until=pinned_until,
+        updated=updated,
+        aliases=aliases,
     )
 
 
@@ -280,12 +334,11 @@ def _split(path: str, text: str) -> tuple[dict[str, Any], str, str, int]:
     try:
         meta = _YAML.load(fm_text)
     except yaml.MarkedYAMLError as e:
-        # Where the broken construct starts (an unclosed bracket, say) says more than where
-        # YAML gave up on it.
-        mark = e.context_mark or e.problem_mark
-        line = mark.line + first_line if mark else 1
-        column = f", column {mark.column + 1}" if mark else ""
-        raise ArticleError(path, line, None, f"YAML syntax error{column}: {e.problem}") from e
+        first, *others = syntax.every_error(
+            fm_text, first_line, syntax.explain(e, fm_text, first_line)
+        )
+        traps = find_traps(fm_text, first_line, dict(syntax.readable_fields(fm_text)))
+        raise ArticleError(path, first.line, first.field, first.message, (*others, *traps)) from e
     except yaml.YAMLError as e:
         raise ArticleError(path, 1, None, f"YAML error: {e}") from e
     except RecursionError as e:  # a parser without a depth limit of its own

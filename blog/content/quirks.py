@@ -1,11 +1,14 @@
 """Traps in the editors' format that YAML accepts silently, found in the raw front matter.
 
 YAML reads an unquoted ``- #AI #Amazon`` as a comment (the tags vanish), and folds the lines
-of a ``>-`` section into one unless they are separated by blank lines (a list or heading
-becomes part of the paragraph before it). One blank line is not enough between paragraphs:
-YAML turns it into a single line break, which Markdown reads as a space, so the two
-paragraphs are shown as one; only two blank lines give Markdown the blank line it needs.
-None of this is an error to YAML; all of it is to an editor.
+of a ``>-`` section: lines that follow each other are joined into one, and a blank line
+becomes a single line break, which Markdown reads as a space. So the one rule for a folded
+section: paragraphs need an empty line between them once YAML has folded them, which takes
+**two** blank lines in the file, between paragraphs and above a list or a heading. The check
+warns where a section's text breaks it: paragraphs that merge, a list or heading folded into
+the line above, a heading that swallows the line below it. None of this is an error to YAML;
+all of it is to an editor. (Decap CMS writes its sections as ``|-`` blocks, which keep every
+line as typed: no trap there.)
 
 ``short-description`` is not Markdown: it is always shown as one line of text, however it is
 folded, so it has no such trap.
@@ -38,6 +41,11 @@ _ENDS_BLOCK = re.compile(_ENDS_ITSELF, re.IGNORECASE)
 # Lines that start a block of their own even straight after a paragraph: those, and quotes,
 # footnotes and lists (a list there has a finding of its own, above).
 _STARTS_BLOCK = re.compile(rf"{_ENDS_ITSELF}|>|\[\^|[*+-]\s|\d+[.)]\s", re.IGNORECASE)
+# A heading and, on the very next line, text: YAML folds the text into the heading.
+_HEADING_THEN_TEXT = re.compile(r"^([ \t]+)(#{1,6}[ \t][^\n]*)\n\1(\S[^\n]*)", re.MULTILINE)
+_MARKED_LINE = re.compile(r"(?:[*+-]|#{1,6}|\d+[.)]|>)[ \t]")
+#: What every folding finding tells the editor to do: the one rule, in the check and the docs.
+TWO_BLANK_LINES = "leave two blank lines above it"
 # The ``tags:`` key and the indented or dashed lines under it.
 _TAGS_BLOCK = re.compile(r"^tags[ \t]*:([^\n]*)((?:\n[ \t-][^\n]*)*)", re.MULTILINE)
 # ``tags: #AI`` or ``  - #AI #Amazon``: YAML sees a comment.
@@ -76,7 +84,11 @@ def find_traps(fm_text: str, first_line: int, meta: Mapping[str, Any]) -> Iterat
         if isinstance(value, str):
             end = _NEXT_KEY.search(fm_text, match.end())
             lines = fm_text[match.end() : end.start() if end else len(fm_text)]
-            found = [*_folded_blocks(value, lines), *_run_on_paragraphs(value, lines)]
+            found = [
+                *_folded_blocks(value, lines),
+                *_run_on_paragraphs(value, lines),
+                *_swallowed_by_headings(value, lines),
+            ]
             for problem_at, message in sorted(found):
                 line = first_line + fm_text.count("\n", 0, match.end() + problem_at)
                 yield Problem(line, match[1], message)
@@ -100,6 +112,21 @@ def _run_on_paragraphs(value: str, block: str) -> Iterator[tuple[int, str]]:
             )
 
 
+def _swallowed_by_headings(value: str, block: str) -> Iterator[tuple[int, str]]:
+    """(offset in block, message) for text folded into the heading on the line above it:
+    the heading swallows it (a list or heading there is ``_folded_blocks``' finding)."""
+    for pair in _HEADING_THEN_TEXT.finditer(block):
+        heading, text = pair[2].rstrip(), pair[3].rstrip()
+        if _MARKED_LINE.match(text) or _ENDS_BLOCK.match(text):
+            continue
+        if f"{heading} {text}" in value:
+            yield (
+                pair.start(3),
+                "this line is folded into the heading above it, which swallows it; "
+                + TWO_BLANK_LINES,
+            )
+
+
 def _folded_blocks(value: str, block: str) -> Iterator[tuple[int, str]]:
     """(offset in block, message) for lists and headings YAML's folding joins to the line
     before them."""
@@ -113,7 +140,7 @@ def _folded_blocks(value: str, block: str) -> Iterator[tuple[int, str]]:
                 candidate.start(1),
                 (
                     "this line is folded into the one before it and loses its meaning; "
-                    "leave a blank line above it"
+                    + TWO_BLANK_LINES
                 ),
             )
         elif _LIST_ITEM.match(text) and not _ENDS_BLOCK.match(text):  # not a rule: - - -

@@ -82,11 +82,11 @@ def check_entries(
     timer = IsolatedRenderer(rules.embed_hosts)  # times costly fields; started if one is met
     try:
         for path, entry in sorted(entries.items()):
-            if entry.error is not None:
-                error = entry.error
-                findings.append(
-                    Finding(path, error.line, "error", error.field or "file", error.message)
-                )
+            if entry.error is not None:  # every problem the reading found, not the first
+                findings += [
+                    Finding(path, p.line, p.severity, p.field, p.message)
+                    for p in entry.error.problems
+                ]
             elif entry.article is not None:
                 text, parts = texts.get(path, ""), parts_of(entry.article)
                 findings += _article_findings(entry.article, rules, text, parts, timer)

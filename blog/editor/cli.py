@@ -41,6 +41,7 @@ def run_check(paths: Sequence[Path], fmt: str = "text", strict: bool = False) ->
     """Print the findings for ``paths``; the exit status: 1 when there are errors."""
     findings: list[Finding] = []
     files = 0
+    get_library().reports.release(log_them=False)  # printed below, each once
     for library, selected in _libraries_for(paths):
         entries, profiles = library.entries, library.profile_entries
         chosen = {rel: entries[rel] for rel in entries if selected is None or rel in selected}
@@ -94,8 +95,12 @@ def _libraries_for(paths: Sequence[Path]) -> list[tuple[Library, set[str] | None
 
 
 def _library_at(root: Path) -> Library:
+    """The folder of files checked outside the content folder: read whole (an address two
+    files claim is a problem of each), its problems shown only for the files asked for."""
     library = get_library().elsewhere(root)
+    library.reports.hold()
     library.load()
+    library.reports.release(log_them=False)
     return library
 
 
@@ -137,7 +142,8 @@ def check_main(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict: boo
 
 
 def new_article_text(title: str, now: dt.datetime, category: str, tags: str, deals: bool) -> str:
-    """A new article in the editors' exact format: every field present, sections empty."""
+    """A new article in the editors' exact format: a draft (nothing goes live unfinished),
+    every field present, the ones to write empty."""
     stamp = (
         now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
     )
@@ -145,7 +151,12 @@ def new_article_text(title: str, now: dt.datetime, category: str, tags: str, dea
         "---",
         f"title: {_scalar(title)}",
         f"date: {stamp}",
+        "draft: true",
+        'author: ""',
         'featuredimage: ""',
+        'featuredimage_alt: ""',
+        'featuredimage_caption: ""',
+        'featuredimage_credit: ""',
         f"categoria: {_scalar(category)}",
         f"deals: {'Yes' if deals else 'No'}",
         "tags:",
@@ -184,23 +195,39 @@ def new_command(title: str, category: str, tags: str, deals: bool) -> None:
     except FileExistsError as e:
         raise click.ClickException(f"{path} already exists; not overwriting it") from e
     click.echo(str(path))
+    click.echo("a draft: remove the line draft: true when it is ready to publish", err=True)
 
 
 @content.command("list")
-def list_command() -> None:
-    """Every article with its state: published, draft, scheduled or broken."""
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def list_command(fmt: str) -> None:
+    """Every article with its state (published, draft, scheduled or broken), newest first."""
     library = get_library()
+    library.reports.release(log_them=False)  # broken files are listed as such
     index = library.index()
     now = library.clock()
     slugs = {a.path: a.slug for a in (*index.articles, *index.unpublished.values())}
-    for rel, entry in sorted(library.entries.items()):
-        click.echo("\t".join(_row(rel, entry, slugs.get(rel, "-"), now)))
+    rows = [_row(rel, entry, slugs.get(rel, ""), now) for rel, entry in library.entries.items()]
+    # Newest first; files that never read as an article (no date) after them, by name.
+    rows.sort(key=lambda row: row["file"])
+    rows.sort(key=lambda row: row["date"] or "", reverse=True)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
+        return
+    click.echo("\t".join(LIST_COLUMNS))
+    for row in rows:
+        shown = {**row, "date": row["date"][:16].replace("T", " ") if row["date"] else "-"}
+        click.echo("\t".join(shown[column] or "-" for column in LIST_COLUMNS))
 
 
-def _row(rel: str, entry: Entry, slug: str, now: dt.datetime) -> list[str]:
+LIST_COLUMNS = ("state", "date", "slug", "file", "title")
+
+
+def _row(rel: str, entry: Entry, slug: str, now: dt.datetime) -> dict[str, str]:
     article = entry.article
     if article is None:
-        return ["broken", "-", "-", rel, str(entry.error)]
+        error = str(entry.error)
+        return {"state": "broken", "date": "", "slug": "", "file": rel, "title": error}
     if entry.error is not None:
         state = "broken (last good version served)"
     elif article.draft:
@@ -209,7 +236,8 @@ def _row(rel: str, entry: Entry, slug: str, now: dt.datetime) -> list[str]:
         state = "scheduled"
     else:
         state = "published"
-    return [state, f"{article.date:%Y-%m-%d %H:%M}", slug, rel, article.title]
+    date = article.date.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return {"state": state, "date": date, "slug": slug, "file": rel, "title": article.title}
 
 
 @content.command("preview")
@@ -218,20 +246,28 @@ def _row(rel: str, entry: Entry, slug: str, now: dt.datetime) -> list[str]:
 def preview_command(file: Path, hours: float | None) -> None:
     """Print a signed link to preview FILE (a draft or scheduled article)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    secret = get_settings(app).SECRET_KEY
+    settings = get_settings(app)
+    secret = settings.SECRET_KEY
     if not secret:
-        raise click.ClickException("previews need a secret: set FLASK_SECRET_KEY")
+        raise click.ClickException(
+            "previews need SECRET_KEY, the site's secret that signs their links: set "
+            "FLASK_SECRET_KEY to a long random text, the same for the site and this command"
+        )
+    if not settings.SITE_URL:
+        raise click.ClickException(
+            "the link must point at the site: set SITE_URL to its public address "
+            "(FLASK_SITE_URL=https://news.example)"
+        )
     library = get_library()
     index = library.index()
     rel = _relative(library, file)
     found = next((a for a in (*index.unpublished.values(), *index.articles) if a.path == rel), None)
     if found is None:
         raise click.ClickException(f"{file} is not an article the site can read; run the check")
-    life = hours if hours is not None else get_settings(app).PREVIEW_HOURS
+    life = hours if hours is not None else settings.PREVIEW_HOURS
     expires = int(time.time() + life * 3600)
-    settings = get_settings(app)
     # The site's origin and its mount path: the link is the one readers' requests reach.
-    base = (settings.SITE_URL or "http://127.0.0.1:8000").rstrip("/") + settings.SCRIPT_NAME
+    base = settings.SITE_URL.rstrip("/") + settings.SCRIPT_NAME
     with app.test_request_context(base_url=base):
         click.echo(
             url_for(
@@ -271,6 +307,7 @@ def freeze_command(target: Path, base_url: str | None, only: tuple[str, ...]) ->
     from blog.editor.freeze import freeze
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    get_library(app).reports.release()  # what is not frozen as written is worth a log line
     origin = base_url or str(get_settings(app).SITE_URL or "http://localhost")
     start = time.perf_counter()
     count = freeze(app, target, origin, only or None)

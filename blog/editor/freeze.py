@@ -28,8 +28,11 @@ from blog.web.pagination import page_count
 from blog.web.state import get_library, get_settings
 
 #: Answers a static copy cannot hold (they depend on the query or a secret), and the files
-#: copied as they are rather than fetched as pages (``freeze`` below).
-NOT_PAGES = frozenset({"search.search", "site.preview_article", "static", "assets.asset"})
+#: copied as they are rather than fetched as pages (``freeze`` below). The editor at /admin/
+#: (``admin.*``) is the live site's alone.
+NOT_PAGES = frozenset(
+    {"search.search", "site.preview_article", "static", "assets.asset", "media.media_file"}
+)
 SITEMAP_PART = "discovery.sitemap_part"
 
 Listing = tuple[dict[str, Any], Sequence[Article]]  # a rule's values so far, what it lists
@@ -42,6 +45,8 @@ def site_urls(app: Flask, index: Index) -> Iterator[str]:
     seen: set[str] = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint in NOT_PAGES or "GET" not in (rule.methods or ()):
+            continue
+        if rule.endpoint.startswith("admin."):
             continue
         for values in _fillings(rule, index, get_settings(app), get_library(app).timezone):
             url = adapter.build(rule.endpoint, values)
@@ -132,4 +137,7 @@ def freeze(app: Flask, target: Path, base_url: str, only: Sequence[str] | None =
         written += 1
     if app.static_folder:
         shutil.copytree(app.static_folder, target / "static", dirs_exist_ok=True)
+    media = get_settings(app).MEDIA_DIR  # uploads, named /media/… in articles
+    if media and Path(media).is_dir():
+        shutil.copytree(media, target / "media", dirs_exist_ok=True)
     return written + 1

@@ -173,7 +173,7 @@ def _is_long(article: Article, contents: list[tuple[str, str]]) -> bool:
     return len(contents) >= TOC_MIN_HEADINGS and article.word_count >= TOC_MIN_WORDS
 
 
-def _article_page(found: Article, page_meta: meta.PageMeta) -> HTTPResponse:
+def _article_page(found: Article, page_meta: meta.PageMeta, preview: bool = False) -> HTTPResponse:
     index = current_index()
     older, newer = index.neighbours(found)
     html = get_html().html(found)
@@ -193,6 +193,7 @@ def _article_page(found: Article, page_meta: meta.PageMeta) -> HTTPResponse:
         older=older,
         newer=newer,
         meta=page_meta,
+        preview=preview,
     )
     if get_library().text_lost(found):  # headline only: no cache may keep it
         response.cache_control.no_store = True
@@ -225,7 +226,8 @@ def preview_article(slug: str) -> HTTPResponse:
     page_meta = replace(
         meta.article_meta(found, url, index.category_of(found)), robots="noindex, nofollow"
     )
-    response = _article_page(found, page_meta)
+    unpublished = not found.is_published(get_library().clock())
+    response = _article_page(found, page_meta, preview=unpublished)  # the banner says so
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

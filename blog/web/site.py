@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
+import click
 from flask import Flask
 
 from blog import paths
@@ -60,6 +61,11 @@ def assemble(app: Flask, settings: Settings) -> None:
     app.extensions["blog.page_cache"] = pages = PageCache(app)
     search = SearchIndex(store, text_of=library.markdown)
     app.extensions["blog.search"] = LiveSearch(search, library)
+    if click.get_current_context(silent=True) is not None:
+        # Made for a command (flask content check, courier-check…), which may show the
+        # content's problems itself: kept until it says, or until a first request (flask run).
+        library.reports.hold()
+        app.before_request(library.reports.release)
     library.load()
     search.prune()
     store.close()  # the master's connection must not cross gunicorn's fork

@@ -1,11 +1,12 @@
 """Push to publish: a signed webhook from the git host pulls the content folder.
 
-``POST /-/hooks/git`` checks the body's HMAC-SHA256 signature the way the common git hosts
-send it (``X-Hub-Signature-256: sha256=…``; ``X-Gitea-Signature`` and ``X-Gogs-Signature``
-with the bare hex digest), keyed by ``WEBHOOK_SECRET``, then answers ``202`` at once and runs
-``git pull --ff-only`` in the content folder in the background, and nothing else. Deliveries
-that arrive during a pull coalesce into one more pull; the processes of a host pull one at a
-time (``blog/content/git.py``). No secret, no hook.
+``POST /-/hooks/git`` checks the call the way each forge signs it, keyed by
+``WEBHOOK_SECRET``: the body's HMAC-SHA256 (GitHub's ``X-Hub-Signature-256: sha256=…``;
+Gitea's ``X-Gitea-Signature`` and Gogs' ``X-Gogs-Signature`` with the bare hex digest), or
+the secret itself (GitLab's ``X-Gitlab-Token``, which signs nothing), then answers ``202``
+at once and runs ``git pull --ff-only`` in the content folder in the background, and nothing
+else. Deliveries that arrive during a pull coalesce into one more pull; the processes of a
+host pull one at a time (``blog/content/git.py``). No secret, no hook.
 """
 
 from __future__ import annotations
@@ -23,11 +24,17 @@ from blog.web.state import get_library, get_settings
 bp = Blueprint("hooks", __name__)
 
 SIGNATURE_HEADERS = ("X-Hub-Signature-256", "X-Gitea-Signature", "X-Gogs-Signature")
+TOKEN_HEADER = "X-Gitlab-Token"  # GitLab sends the secret as it is
 MAX_HOOK_BYTES = 1024 * 1024
 
 
 def signature_matches(secret: str, body: bytes, headers: dict[str, str]) -> bool:
-    """True when any known signature header carries the body's HMAC-SHA256 under ``secret``."""
+    """True when any known signature header carries the body's HMAC-SHA256 under ``secret``,
+    or GitLab's token header the secret itself."""
+    token = headers.get(TOKEN_HEADER, "")
+    # Compared as bytes: compare_digest refuses a str that is not ASCII, and a secret may be.
+    if token and hmac.compare_digest(token.encode("utf-8", "surrogateescape"), secret.encode()):
+        return True
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     for name in SIGNATURE_HEADERS:
         given = headers.get(name, "").strip().removeprefix("sha256=")
