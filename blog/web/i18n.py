@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
 from babel.dates import (
     format_date,
     format_skeleton,
@@ -28,23 +27,12 @@ from flask_babel import Babel
 from blog.web.state import get_library, get_settings
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
-#: Languages whose catalogue is complete; English is the source and needs none.
-LANGUAGES = ("en", "de", "fr", "es")
 RELATIVE_HOURS = 24  # a time this recent reads "3 hours ago"; older ones read as dates
 
 
 def babel_locale(language: str) -> str:
     """``SITE_LANGUAGE`` (BCP 47: ``de``, ``de-AT``) as Babel names it (``de_AT``)."""
     return language.replace("-", "_")
-
-
-def supported(language: str) -> bool:
-    """True when Babel knows the language and the site has its interface in it."""
-    try:
-        locale = Locale.parse(babel_locale(language))
-    except (ValueError, UnknownLocaleError):
-        return False
-    return locale.language in LANGUAGES
 
 
 def _date_locale() -> str:
