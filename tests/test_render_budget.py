@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,7 +34,7 @@ GIL_BOUND = "[^" * 50_000
 
 
 @pytest.fixture(scope="module")
-def isolated() -> IsolatedRenderer:
+def isolated() -> Iterator[IsolatedRenderer]:
     renderer = IsolatedRenderer(())
     yield renderer
     renderer.stop()
