@@ -10,6 +10,7 @@ again, and the check said nothing (bench/pathological.py has the figures)."""
 from __future__ import annotations
 
 import logging
+import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -132,7 +133,9 @@ def test_other_readers_are_served_while_an_article_overruns(
         start = time.perf_counter()
         assert b"<em>text</em>" in app.test_client().get(f"/news/plain/?n={len(waits)}").data
         waits.append(time.perf_counter() - start)
-    assert len(waits) >= 5 and max(waits) < 0.3, waits
+    # Held by the text, every thread stopped for the whole render (minutes); a shared
+    # machine's pauses stay well under the budget, and readers are served throughout.
+    assert len(waits) >= 5 and max(waits) < 0.8 and statistics.median(waits) < 0.05, waits
 
 
 def test_a_version_over_budget_is_not_rendered_again(slow_site: Flask) -> None:
