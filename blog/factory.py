@@ -20,6 +20,7 @@ from blog.web.authors import bp as author_pages
 from blog.web.discovery import bp as feeds_and_sitemaps
 from blog.web.media import bp as media
 from blog.web.pages import bp as pages
+from blog.web.pictures import init_app as serve_pictures
 from blog.web.search import bp as search_page
 from blog.web.site import code_fingerprint, prepare_worker
 from blog.web.state import get_library
@@ -44,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     site.assemble(app, settings)
     assets.init_app(app)
+    serve_pictures(app)  # <picture> for templates (media.py: /img/… and /media/…)
     templating.init_app(app)
     blueprints = (pages, author_pages, archive_pages, feeds_and_sitemaps, search_page, webhook)
     for blueprint in (*blueprints, media):

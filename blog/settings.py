@@ -138,6 +138,16 @@ class Settings:
     IMAGE_VARIANT_WAIT: float = setting(
         5.0, "Seconds a reader waits for an image size being made before a 503 says: retry."
     )
+    IMAGES_DIR: str = setting(
+        "",
+        "The images folder (fetched originals, the sizes made, their records); empty: "
+        "images/ in the store's folder. Hosts may share it.",
+    )
+    IMAGE_GROUP_READ: bool = setting(
+        False,
+        "Make the image sizes readable by the images folder's group (files 0640, folders "
+        "0750), so a web server in that group serves them from disk; off: the site's user only.",
+    )
     PER_PAGE: int = setting(20, "Articles per listing page and search results page.")
     FEED_ITEMS: int = setting(50, "Articles in each feed.")
     FEED_TTL: int = setting(15, "Minutes a feed reader may wait before polling again (RSS ttl).")

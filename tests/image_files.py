@@ -13,7 +13,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from flask import Flask
 from PIL import Image, ImageDraw
+
+from blog.images.references import kind, uses
+from blog.web.state import get_images, get_library
 
 
 def picture(size: tuple[int, int] = (800, 600), mode: str = "RGB") -> Image.Image:
@@ -158,3 +162,15 @@ class RemoteSite:
         finally:
             self.server.shutdown()
             self.server.server_close()
+
+
+def prepare_pictures(app: Flask, remote: bool = False) -> None:
+    """What the background does for a worker (``images/background.py``), now: every image
+    the app's articles show fetched (only with ``remote``: the tests' remote hosts do not
+    exist) and every size of it made."""
+    library = get_library(app)
+    images = get_images(app)
+    for article in library.index().articles:
+        for use in uses(article, library.parts(article)):
+            if remote or kind(use.reference) == "local":
+                images.prepare(use.reference)

@@ -21,6 +21,14 @@ from tests.html import elements, parse, text_of
 NOW = FIXED_NOW
 
 
+@pytest.fixture
+def make_app(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
+    """The app with ``IMAGE_FETCH`` off: the stories' remote pictures are linked as written,
+    so a test tells whose picture a place shows by its URL (how pictures are shown, and
+    stand in for, is tests/test_picture_pages.py's)."""
+    return lambda **config: make_app(**{"IMAGE_FETCH": False, **config})
+
+
 def at(hours: float) -> str:
     """A date ``hours`` from the app's fixed now (negative: in the past)."""
     return (NOW + dt.timedelta(hours=hours)).isoformat()

@@ -361,6 +361,32 @@ def test_a_remote_image_is_fetched_once_for_every_process_sharing_the_folder(
     assert site.hits["/photo.jpg"] == hits + 1
 
 
+def test_a_process_is_told_when_another_fetched_a_picture_it_showed_as_pending(
+    tmp_path: Path, media: Path, site: RemoteSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = site.url("/photo.webp")
+    monkeypatch.setattr(pictures, "RECHECK", 0.0)  # look again at once, not 5 s later
+    showing = images_over(tmp_path, media)
+    told: list[str] = []
+    showing.listeners.append(told.append)
+    assert isinstance(showing.picture(url), NoPicture)
+    assert isinstance(images_over(tmp_path, media).prepare(url), Picture)  # another process
+    assert told == []
+    assert isinstance(showing.picture(url), Picture)
+    assert told == [url]  # its pages showed the placeholder: they must go
+
+
+def test_a_damaged_original_found_while_a_reader_waits_is_told(images: Images, media: Path) -> None:
+    (media / "cut.jpg").write_bytes(jpeg((1200, 900))[:5000])
+    picture = images.picture("/media/cut.jpg")
+    assert isinstance(picture, Picture)  # its header is whole: pages show it
+    told: list[str] = []
+    images.listeners.append(told.append)
+    assert images.variant_file(picture.fallback.name).state == "failed"
+    assert told == ["/media/cut.jpg"]
+    assert isinstance(images.picture("/media/cut.jpg"), NoPicture)
+
+
 def test_remote_images_are_hotlinked_when_fetching_is_off(
     tmp_path: Path, media: Path, site: RemoteSite
 ) -> None:

@@ -4,36 +4,48 @@
 differ from what gunicorn would send) and writes ``/news/x/`` as ``DIR/news/x/index.html``,
 ``/feed.xml`` as ``DIR/feed.xml``. The URLs come from the app's own URL map, filled from the
 index, so a new page or feed is frozen without being listed here. Search and previews are
-not static and are left to the app.
+not static and are left to the app. First every article's pictures are fetched and sized, as
+the site shows them once it has; the sizes the pages name are written as ``DIR/img/<name>``
+and the uploads as ``DIR/media/…``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from blog.content import archive
 from blog.content.archive import Period
 from blog.content.index import Index
 from blog.content.models import Article
+from blog.images.background import ImagePreparer
 from blog.settings import Settings
 from blog.web.discovery import sitemap_parts
 from blog.web.pagination import page_count
-from blog.web.state import get_library, get_settings
+from blog.web.state import get_images, get_library, get_settings
 
 #: Answers a static copy cannot hold (they depend on the query or a secret), and the files
 #: copied as they are rather than fetched as pages (``freeze`` below). The editor at /admin/
 #: (``admin.*``) is the live site's alone.
 NOT_PAGES = frozenset(
     {"search.search", "site.preview_article", "static", "assets.asset", "media.media_file"}
+    | {"media.variant"}
+)
+# The image sizes pages name (``/img/<name>``), written beside them.
+VARIANT_URL = re.compile(
+    rb"/img/([0-9a-f]{16}-(?:w\d{1,4}|social|1x1|4x3|16x9)-[0-9a-f]{10}\.(?:avif|webp|jpg|png))"
 )
 SITEMAP_PART = "discovery.sitemap_part"
+VARIANT_TRIES = 20  # answers of "busy" before a size is left out
 
 Listing = tuple[dict[str, Any], Sequence[Article]]  # a rule's values so far, what it lists
 
@@ -117,7 +129,12 @@ def freeze(app: Flask, target: Path, base_url: str, only: Sequence[str] | None =
     page); returns the number of files written."""
     index = get_library(app).index()
     client = app.test_client()
+    if not only:  # every picture fetched and made, as the site shows them once it has
+        preparer = ImagePreparer(get_images(app), get_library(app).parts)
+        for article in index.articles:
+            preparer.prepare_article(article)
     written = 0
+    variants: set[str] = set()
     for url in only or site_urls(app, index):
         response = client.get(url, base_url=base_url)
         if response.status_code != 200:
@@ -125,7 +142,9 @@ def freeze(app: Flask, target: Path, base_url: str, only: Sequence[str] | None =
         file = _file_for(url, target)
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_bytes(response.data)
+        variants.update(name.decode() for name in VARIANT_URL.findall(response.data))
         written += 1
+    written += _write_variants(client, base_url, sorted(variants), target / "img")
     missing = client.get("/-/no-such-page/", base_url=base_url)
     (target / "404.html").write_bytes(missing.data)
     for asset, digest in app.extensions["blog.assets"].items():
@@ -141,3 +160,20 @@ def freeze(app: Flask, target: Path, base_url: str, only: Sequence[str] | None =
     if media and Path(media).is_dir():
         shutil.copytree(media, target / "media", dirs_exist_ok=True)
     return written + 1
+
+
+def _write_variants(client: FlaskClient, base_url: str, names: list[str], folder: Path) -> int:
+    """Write the image sizes pages name, made now if they are not yet; a size that
+    cannot be made (its original is damaged) is left out, as the site answers it (404)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for name in names:
+        for _ in range(VARIANT_TRIES):
+            response = client.get(f"/img/{name}", base_url=base_url)
+            if response.status_code != 503:
+                break
+            time.sleep(0.5)  # others being made: the freeze waits its turn
+        if response.status_code == 200:
+            (folder / name).write_bytes(response.data)
+            written += 1
+    return written

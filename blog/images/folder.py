@@ -76,10 +76,16 @@ def sha256(data: bytes) -> str:
 class ImageFolder:
     """The folder's layout and its atomic reads and writes."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, group_read: bool = False) -> None:
         self.root = root
+        # With ``group_read``, the variants (only) are readable by the folder's group, so a
+        # web server in it can serve them (``deploy/nginx-proxy.conf``); the rest stays private.
+        self.group_read = group_read
         for name in ("originals", "info", "remote", "variants", "locks", "tmp"):
             (root / name).mkdir(mode=0o700, parents=True, exist_ok=True)
+        if group_read:
+            for folder in (root, root / "variants"):
+                os.chmod(folder, 0o750)
 
     # Where things are
 
@@ -150,9 +156,15 @@ class ImageFolder:
 
     def write_bytes(self, path: Path, data: bytes) -> None:
         """Write ``path`` through a temporary file renamed into place."""
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        shared = self.group_read and path.parent.parent == self.root / "variants"
+        if not path.parent.is_dir():
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if shared:
+                os.chmod(path.parent, 0o750)  # not left to the umask
         handle, temporary = tempfile.mkstemp(dir=self.root / "tmp", prefix=path.name[:20])
         try:
+            if shared:
+                os.fchmod(handle, 0o640)
             with os.fdopen(handle, "wb") as file:
                 file.write(data)
             os.replace(temporary, path)

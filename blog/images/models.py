@@ -21,6 +21,7 @@ class ImageRules:
     svg: Literal["link", "refuse"] = "link"
     workers: int = 2  # variants made at once per process while readers wait
     wait: float = 5.0  # seconds a reader waits for one
+    group_read: bool = False  # made variants readable by the folder's group (a web server)
 
     @property
     def max_bytes(self) -> int:

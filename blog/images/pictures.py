@@ -51,12 +51,13 @@ class Images:
         rules: ImageRules,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.folder = ImageFolder(folder)
+        self.folder = ImageFolder(folder, group_read=rules.group_read)
         self.files = LocalFiles(roots)
         self.rules = rules
         self.clock = clock
         self.maker: BoundedMaker[Path] = BoundedMaker(rules.workers, wait=rules.wait)
-        #: Called with a reference whose picture changed (fetched, failed, found damaged).
+        #: Called with a reference whose picture changed (fetched, failed, found damaged),
+        #: here or, as this process finds on looking again, in another process.
         self.listeners: list[Callable[[str], None]] = []
         self._memo: dict[object, tuple[Picture | NoPicture, float]] = {}
         self._lock = threading.Lock()
@@ -114,8 +115,7 @@ class Images:
             self._make_all(picture)
             picture = self._checked(self.picture(reference))
         if picture != before:
-            for listener in self.listeners:
-                listener(reference)
+            self._changed(reference)
         return picture
 
     # The check
@@ -166,6 +166,9 @@ class Images:
         else:
             result = self._from_original(url, record.sha)
         self._remember(url, result, now)
+        if remembered and remembered[0] != result:
+            # Another process fetched it (or failed to): what this one showed has changed.
+            self._changed(url)
         return result
 
     def _local(self, reference: str) -> Picture | NoPicture:
@@ -323,6 +326,10 @@ class Images:
         except OSError as e:
             raise Unusable(f"a variant could not be written ({e})", lasting=False) from e
 
+    def _changed(self, reference: str) -> None:
+        for listener in self.listeners:
+            listener(reference)
+
     def _svg(self, reference: str) -> NoPicture:
         if self.rules.svg == "refuse":
             return NoPicture(reference, "failed", "an SVG, and SVG images are refused")
@@ -335,11 +342,18 @@ class Images:
             self._memo[key] = (result, now)
 
     def _forget(self, sha: str) -> None:
-        """Drop remembered pictures of the original ``sha`` (found damaged)."""
+        """Drop remembered pictures of the original ``sha`` (found damaged), and say so:
+        pages that show them point at variants that will never be made."""
         with self._lock:
-            for key, (result, _) in list(self._memo.items()):
-                if isinstance(result, Picture) and result.sha == sha:
-                    del self._memo[key]
+            gone = [
+                (key, result.reference)
+                for key, (result, _) in self._memo.items()
+                if isinstance(result, Picture) and result.sha == sha
+            ]
+            for key, _ in gone:
+                del self._memo[key]
+        for reference in dict.fromkeys(reference for _, reference in gone):
+            self._changed(reference)
 
 
 def _probe_fetched(fetched: Fetched, max_pixels: int) -> Info:

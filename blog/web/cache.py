@@ -16,7 +16,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HOT_PAGES = 128  # pages kept unpickled in each process, in front of the shared backend
+PENDING_MAX_AGE = 5  # seconds a page showing a picture not fetched yet may be kept anywhere
+SHOWING_LIMIT = 100_000  # (picture, page) pairs remembered before starting afresh
 
 try:
     from redis.exceptions import RedisError
@@ -67,6 +69,12 @@ class PageCache:
         # Path → the query parameters its page varies by, as the views have said (the fast
         # lane computes the same keys from them).
         self.varying: dict[str, tuple[str, ...]] = {}
+        # Pictures: the keys of the pages this process stored, by the image references they
+        # show, and when each reference last changed (a count of changes so far).
+        self.picture_changes = 0
+        self._showing: dict[str, set[str]] = {}
+        self._changed_at: dict[str, int] = {}
+        self._showing_lock = threading.Lock()
 
     def page_key(
         self, index: Index, environ: WSGIEnvironment, names: tuple[str, ...] | None = None
@@ -102,6 +110,8 @@ class PageCache:
         self._version, self._built_at = index.version, index.built_at
         with self._hot_lock:
             self._hot.clear()
+        with self._showing_lock:
+            self._showing.clear()  # their keys are of the older version: never asked again
         if isinstance(self.cache.cache, SimpleCache):
             self.cache.clear()
 
@@ -131,6 +141,42 @@ class PageCache:
         self._remember(key, page)
         try:
             self.cache.set(key, page)
+        except CACHE_ERRORS as e:
+            self._failed(e)
+
+    def set_showing(
+        self, key: str, page: StoredPage, pictures: Collection[str], since: int
+    ) -> None:
+        """Store a page that shows ``pictures``, rendered when ``picture_changes`` was
+        ``since``: unless one of them changed meanwhile (it would show the old one)."""
+        with self._showing_lock:
+            if len(self._showing) > SHOWING_LIMIT:
+                self._showing.clear()  # a change then finds fewer pages: they expire instead
+            for reference in pictures:
+                self._showing.setdefault(reference, set()).add(key)
+        self.set(key, page)
+        if any(self._changed_at.get(reference, -1) >= since for reference in pictures):
+            self._delete([key])  # changed while it was rendered (or before it was stored)
+
+    def pictures_changed(self, reference: str) -> None:
+        """The images layer's listener: ``reference``'s picture changed (fetched, failed,
+        found damaged). The pages this process stored that show it are deleted, from the
+        shared backend too; other processes delete theirs when they see the change."""
+        with self._showing_lock:
+            self._changed_at[reference] = self.picture_changes
+            self.picture_changes += 1
+            keys = self._showing.pop(reference, set())
+        self._delete(keys)
+
+    def _delete(self, keys: Iterable[str]) -> None:
+        keys = list(keys)
+        if not keys:
+            return
+        with self._hot_lock:
+            for key in keys:
+                self._hot.pop(key, None)
+        try:
+            self.cache.delete_many(*keys)
         except CACHE_ERRORS as e:
             self._failed(e)
 
@@ -200,18 +246,23 @@ def _cached(view: Callable[..., Any], query: tuple[str, ...]) -> Callable[..., H
         pages: PageCache = current_app.extensions["blog.page_cache"]
         key = pages.page_key(index, request.environ, query)
         page = pages.get(key) if key is not None else None
+        freshness = max_age(index, get_library().clock())
         if page is None:
+            since = pages.picture_changes
             response = make_response(view(*args, **kwargs))
             if key is None or response.status_code != 200 or response.cache_control.no_store:
                 return response
             page = StoredPage.of(response, pages.clock())
-            pages.set(key, page)
+            if g.get("pictures_pending"):
+                # A picture not fetched yet (``pictures.py``): not kept, so the next reader
+                # after the fetch gets it; and not for long by any cache in front.
+                freshness = min(freshness, PENDING_MAX_AGE)
+            else:
+                pages.set_showing(key, page, g.get("pictures_shown", set()), since)
             if query:
                 pages.varying.setdefault(request_path(request.environ), query)
         status, headers, body = page.answer(
-            request.environ,
-            max_age(index, get_library().clock()),
-            current_app.extensions["blog.security_headers"],
+            request.environ, freshness, current_app.extensions["blog.security_headers"]
         )
         return Response(body, status=status, headers=headers)
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask import Blueprint, abort, current_app, g, make_response, render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as HTTPResponse
 
@@ -17,11 +17,13 @@ from blog.content import archive
 from blog.content.archive import Period
 from blog.content.index import EPOCH, Index
 from blog.content.models import Article
+from blog.images.models import Picture
 from blog.markup.render import feed_html
-from blog.web import feeds
+from blog.web import feeds, pictures
 from blog.web.cache import cached_page, current_index
+from blog.web.media import absolute_variant_url
 from blog.web.pages import find_group, newest_change
-from blog.web.state import get_html, get_library, get_settings
+from blog.web.state import get_html, get_images, get_library, get_settings
 from blog.web.urls import absolute, external_url
 
 bp = Blueprint("discovery", __name__)
@@ -53,7 +55,20 @@ def _static_size(static_folder: str, path: str) -> int:
 
 
 def _image(article: Article) -> feeds.Image | None:
+    """The enclosure: the picture's ``<img src>`` size on our origin, with its bytes; the
+    image as written while the site has none of its own; nothing for one that cannot be
+    shown. A size not made yet has no length: the feed is then not kept (as a page with a
+    picture not fetched yet), and the next one made after it has it."""
     if not article.image:
+        return None
+    found = pictures.look(article.image)
+    if isinstance(found, Picture):
+        variant = found.fallback
+        length = get_images().made_size(variant)
+        if length is None:
+            g.pictures_pending = True
+        return feeds.Image(absolute_variant_url(variant), length or 0, variant.mime)
+    if found.kind not in ("hotlink", "pending"):
         return None
     length = 0
     if article.image.startswith("/static/") and current_app.static_folder:
@@ -68,7 +83,7 @@ def _item(article: Article) -> feeds.FeedItem:
     return feeds.FeedItem(
         article=article,
         url=url,
-        content_html=str(feed_html(get_html().html(article), url)),
+        content_html=str(feed_html(pictures.body_pictures(get_html().html(article), True), url)),
         category=category.name if category else None,
         image=_image(article),
     )

@@ -42,14 +42,16 @@ class Channel:
 
 @dataclass(frozen=True)
 class Image:
-    """A featured image as an enclosure: absolute URL, size in bytes (0: unknown), type."""
+    """A featured image as an enclosure: absolute URL, size in bytes (0: unknown), type
+    (empty: guessed from the URL)."""
 
     url: str
     length: int
+    mime: str = ""
 
     @property
     def type(self) -> str:
-        return mimetypes.guess_type(self.url.split("?")[0])[0] or "image/jpeg"
+        return self.mime or mimetypes.guess_type(self.url.split("?")[0])[0] or "image/jpeg"
 
 
 @dataclass(frozen=True)
@@ -199,5 +201,8 @@ def _json_item(item: FeedItem) -> dict[str, object]:
         entry["authors"] = [{"name": name} for name in article.authors]
     if item.image:
         entry["image"] = item.image.url
-        entry["attachments"] = [{"url": item.image.url, "mime_type": item.image.type}]
+        attachment: dict[str, object] = {"url": item.image.url, "mime_type": item.image.type}
+        if item.image.length:
+            attachment["size_in_bytes"] = item.image.length
+        entry["attachments"] = [attachment]
     return entry

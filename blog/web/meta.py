@@ -19,6 +19,9 @@ from blog.content.fields import slugify
 from blog.content.index import Group
 from blog.content.models import Article
 from blog.content.profiles import Profile
+from blog.images.models import Picture
+from blog.web import pictures
+from blog.web.media import absolute_variant_url
 from blog.web.state import get_settings
 from blog.web.urls import absolute, external_url
 
@@ -62,6 +65,7 @@ class PageMeta:
     feeds: Sequence[FeedLink] = ()
     json_ld: Sequence[dict[str, Any]] = field(default_factory=tuple)
     robots: str = "index, follow, max-image-preview:large"
+    image_size: tuple[int, int] | None = None  # og:image:width and height, when known
 
 
 def site_feeds() -> list[FeedLink]:
@@ -99,10 +103,31 @@ def _publisher() -> dict[str, Any]:
 
 
 def image_url(article: Article | None) -> str:
-    """An absolute image for cards: the article's own, else the site's logo."""
+    """An absolute image for social cards (``og:image``): the article's picture cut to
+    1200×630 on our origin; while the site has none, the image as written (a remote one not
+    fetched yet, or ``IMAGE_FETCH`` off); else the site's logo."""
+    return social_image(article)[0]
+
+
+def social_image(article: Article | None) -> tuple[str, tuple[int, int] | None]:
+    """``image_url``, with the picture's width and height when it is ours."""
     if article and article.image:
-        return absolute(article.image)
-    return absolute(get_settings().SITE_LOGO)
+        found = pictures.look(article.image)
+        if isinstance(found, Picture):
+            crop = found.crop("social")
+            return absolute_variant_url(crop), (crop.width, crop.height)
+        if found.kind in ("hotlink", "pending"):
+            return absolute(article.image), None
+    return absolute(get_settings().SITE_LOGO), None
+
+
+def structured_images(article: Article) -> list[str]:
+    """JSON-LD ``image``: the 1:1, 4:3 and 16:9 crops search engines ask news publishers
+    for, on our origin; else the one ``image_url``."""
+    found = pictures.look(article.image) if article.image else None
+    if isinstance(found, Picture):
+        return [absolute_variant_url(found.crop(spec)) for spec in ("1x1", "4x3", "16x9")]
+    return [image_url(article)]
 
 
 def article_meta(article: Article, url: str, category: Group | None) -> PageMeta:
@@ -112,7 +137,7 @@ def article_meta(article: Article, url: str, category: Group | None) -> PageMeta
         "@type": "NewsArticle",
         "headline": article.title,
         "description": article.standfirst,
-        "image": [image_url(article)],
+        "image": structured_images(article),
         "datePublished": article.date.isoformat(),
         "dateModified": article.modified.isoformat(),
         "author": [person(name) for name in article.authors]
@@ -130,11 +155,13 @@ def article_meta(article: Article, url: str, category: Group | None) -> PageMeta
     if category:
         crumbs.append((category.name, external_url("site.category", slug=category.slug)))
     crumbs.append((article.title, url))
+    image, size = social_image(article)
     return PageMeta(
         title=article.title,
         description=article.standfirst or article.title,
         url=url,
-        image=image_url(article),
+        image=image,
+        image_size=size,
         type="article",
         published=article.date,
         modified=article.modified,
@@ -163,6 +190,7 @@ def listing_meta(
     entries: Sequence[tuple[str, str]],
     image: str,
     feeds: Sequence[FeedLink] = (),
+    image_size: tuple[int, int] | None = None,
 ) -> PageMeta:
     """A listing's metadata: CollectionPage JSON-LD holding an ItemList of (name, URL)."""
     collection = {
@@ -189,6 +217,7 @@ def listing_meta(
         description=description,
         url=url,
         image=image,
+        image_size=image_size,
         feeds=feeds,
         json_ld=(collection,),
     )

@@ -31,6 +31,7 @@ from blog.web import meta, previews
 from blog.web.cache import cached_page, current_index, set_freshness
 from blog.web.home import Layout, front_page
 from blog.web.pagination import Page, paginate
+from blog.web.pictures import body_pictures
 from blog.web.state import get_html, get_library, get_settings
 from blog.web.urls import external_url
 
@@ -80,13 +81,15 @@ def _listing(
     if page.number > 1:
         title = _("%(title)s, page %(number)s", title=title, number=page.number)
     shown = page.items if shown is None else shown
+    image, size = meta.social_image(shown[0] if shown else None)
     page_meta = meta.listing_meta(
         title,
         description,
         page.canonical_url,
         _article_entries(shown),
-        meta.image_url(shown[0] if shown else None),
+        image,
         feeds,
+        image_size=size,
     )
     return render_page(
         template,
@@ -183,7 +186,7 @@ def _article_page(found: Article, page_meta: meta.PageMeta, preview: bool = Fals
         "article.html",
         found.modified,
         article=found,
-        html=html,
+        html=body_pictures(html),
         contents=contents if _is_long(found, contents) else [],
         category=category,
         nav_section=f"category:{category.slug}" if category else None,

@@ -53,12 +53,13 @@ def assemble(app: Flask, settings: Settings) -> None:
     html = ArticleHtml(library.parts, renderer, budget=settings.RENDER_BUDGET)
     app.extensions["blog.html"] = html
     library.listeners.append(html.replaced)
-    # Beside the store's file (in its temporary folder with "off"): images are kept by the
-    # hash of their bytes, so every content folder of the host can share them.
-    app.extensions["blog.images"] = Images(
-        store.path.parent / "images", media_roots(settings), image_rules(settings)
-    )
+    # Beside the store's file (in its temporary folder with "off") unless IMAGES_DIR says
+    # where: images are kept by the hash of their bytes, so content folders can share them.
+    folder = Path(settings.IMAGES_DIR) if settings.IMAGES_DIR else store.path.parent / "images"
+    app.extensions["blog.images"] = Images(folder, media_roots(settings), image_rules(settings))
     app.extensions["blog.page_cache"] = pages = PageCache(app)
+    # A page showing a picture that changed (fetched, failed) is not served from the cache.
+    app.extensions["blog.images"].listeners.append(pages.pictures_changed)
     search = SearchIndex(store, text_of=library.markdown)
     app.extensions["blog.search"] = LiveSearch(search, library)
     if click.get_current_context(silent=True) is not None:
@@ -136,6 +137,7 @@ def image_rules(settings: Settings) -> ImageRules:
         svg="refuse" if settings.IMAGE_SVG == "refuse" else "link",
         workers=settings.IMAGE_VARIANT_WORKERS,
         wait=settings.IMAGE_VARIANT_WAIT,
+        group_read=settings.IMAGE_GROUP_READ,
     )
 
 
