@@ -500,3 +500,39 @@ def test_the_background_prepares_every_image_of_an_article(
         preparer.stop()
         thread.join(5)
     assert not thread.is_alive()
+
+
+# The folder's permissions
+
+
+def modes(images: Images, picture: Picture) -> dict[str, int]:
+    """The permission bits of what a web server may and may not read."""
+    variant = images.folder.variant(picture.fallback.name)
+    return {
+        "root": images.folder.root.stat().st_mode & 0o777,
+        "variants": (images.folder.root / "variants").stat().st_mode & 0o777,
+        "shard": variant.parent.stat().st_mode & 0o777,
+        "variant": variant.stat().st_mode & 0o777,
+        "original": images.folder.original(picture.sha).stat().st_mode & 0o777,
+    }
+
+
+@pytest.mark.parametrize(
+    ("group_read", "expected"),
+    [
+        (False, {"variants": 0o700, "shard": 0o700, "variant": 0o600, "original": 0o600}),
+        (
+            True,
+            {"root": 0o750, "variants": 0o750, "shard": 0o750, "variant": 0o640, "original": 0o600},
+        ),
+    ],
+)
+def test_only_the_sizes_made_are_readable_by_the_folders_group_and_only_when_asked(
+    tmp_path: Path, media: Path, group_read: bool, expected: dict[str, int]
+) -> None:
+    (media / "tram.jpg").write_bytes(jpeg())
+    images = images_over(tmp_path, media, group_read=group_read)
+    picture = images.prepare("/media/tram.jpg")
+    assert isinstance(picture, Picture)
+    found = modes(images, picture)
+    assert {name: found[name] for name in expected} == expected

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -56,6 +57,8 @@ def proxied_app(tmp_path: Path, nginx_binary: str, **settings: str) -> Iterator[
     (content / "quay.md").write_text(article_text(title="The Quay Reopens", front=QUAY_ALIAS))
     (content / "draft.md").write_text(article_text(title="Not Yet", front="draft: true"))
     port = free_port()
+    images = tmp_path / "images"
+    settings = {"IMAGES_DIR": str(images), "IMAGE_GROUP_READ": "1", **settings}
     with gunicorn(content, **{**APP_SETTINGS, **settings}) as app_base:
         block = deploy_server_block(
             "nginx-proxy.conf",
@@ -63,6 +66,7 @@ def proxied_app(tmp_path: Path, nginx_binary: str, **settings: str) -> Iterator[
                 "listen 80": f"listen 127.0.0.1:{port}",
                 "/var/cache/nginx/courier": str(tmp_path / "cache"),
                 "127.0.0.1:8000": app_base.removeprefix("http://"),
+                "/var/lib/courier/images": str(images),
             },
         )
         with nginx(block, tmp_path / "nginx", nginx_binary):
@@ -115,6 +119,34 @@ def test_an_edit_shows_through_the_proxy_within_max_age_and_the_check_interval(
     assert "HIT" in {status for status, _, _ in answers}
     seen = [(status, b"Ferries sail again" in body) for status, _, body in answers]
     assert all(new for _, new in seen), seen
+
+
+def test_image_sizes_are_made_by_the_app_once_then_served_by_nginx_from_disk(
+    proxy: Proxy,
+) -> None:
+    (proxy.content / "pictured.md").write_text(
+        article_text(title="Pictured", front="featuredimage: /static/images/tide-lines.webp")
+    )
+    deadline = time.monotonic() + 10
+    while fetch(proxy.app + "/news/pictured/")[0] != 200:
+        assert time.monotonic() < deadline, "the new article never showed"
+        time.sleep(0.1)
+    html = fetch(proxy.app + "/news/pictured/")[2].decode()
+    url = re.search(r"/img/[0-9a-f]{16}-w640-[0-9a-f]{10}\.webp", html)[0]
+    first = fetch(proxy.proxy + url)
+    if first[0] == 503:  # being made by the background or another reader: it will be there
+        time.sleep(2)
+        first = fetch(proxy.proxy + url)
+    assert first[0] == 200
+    name = url.rsplit("/", 1)[1]
+    made = fetch(proxy.app + url)
+    assert made[1]["ETag"] == f'"{name.rsplit(".", 1)[0]}"'  # the app's
+    status, headers, body = fetch(proxy.proxy + url)
+    assert status == 200 and body == made[2] == first[2]
+    assert headers["ETag"] != made[1]["ETag"]  # nginx's own: read from the folder
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert headers["Content-Type"] == made[1]["Content-Type"]
+    assert fetch(proxy.proxy + "/img/0123456789abcdef-w640-0123456789.jpg")[0] == 404
 
 
 def test_compressed_and_plain_copies_are_kept_apart(proxy: Proxy) -> None:
