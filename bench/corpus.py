@@ -1,6 +1,6 @@
 """Write N articles in the editors' exact format, deterministic from a seed.
 
-    python bench/corpus.py N DIR [--seed 1]
+    python bench/corpus.py N DIR [--seed 1] [--image-base http://127.0.0.1:8123]
 
 Realistic sizes (five folded sections and a body, 600-900 words), about eight categories,
 a few hundred tags with skewed (Zipf-like) popularity, dates over several years, every quirk
@@ -32,6 +32,7 @@ WORDS = (
     "science team research light water boat rail bus library theatre film music"
 ).split()
 SCHEDULE_DAYS = 400
+IMAGE_BASE = "https://images.example.org"  # the remote host of nine in ten featured images
 
 
 def sentence(rng: random.Random, n: int) -> str:
@@ -67,7 +68,12 @@ def tag_names(rng: random.Random, count: int) -> list[str]:
 
 
 def article(
-    n: int, rng: random.Random, tags: list[str], start: dt.datetime, now: dt.datetime
+    n: int,
+    rng: random.Random,
+    tags: list[str],
+    start: dt.datetime,
+    now: dt.datetime,
+    image_base: str = IMAGE_BASE,
 ) -> tuple[str, str]:
     date = start + dt.timedelta(seconds=rng.randrange(int((now - start).total_seconds())))
     extra = ""
@@ -81,7 +87,7 @@ def article(
     title = f"{sentence(rng, rng.randint(5, 9))[:-1].title()} ({n})"
     stamp = date.strftime("%Y-%m-%dT%H:%M:%S.") + f"{date.microsecond // 1000:03d}Z"
     image = (
-        f"https://images.example.org/uploads/{date:%Y/%m}/img-{n}.webp"
+        f"{image_base}/uploads/{date:%Y/%m}/img-{n}.webp"
         if rng.random() < 0.9
         else "/static/images/placeholder.webp"
     )
@@ -107,6 +113,9 @@ def main() -> None:
     parser.add_argument("count", type=int)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--image-base", default=IMAGE_BASE, help="the remote images' origin (a local server)"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -114,7 +123,7 @@ def main() -> None:
     tags = tag_names(rng, 300)
     args.folder.mkdir(parents=True, exist_ok=True)
     for n in range(args.count):
-        name, text = article(n, rng, tags, start, now)
+        name, text = article(n, rng, tags, start, now, args.image_base)
         (args.folder / name).write_text(text, encoding="utf-8")
     print(f"wrote {args.count} articles to {args.folder}")
 

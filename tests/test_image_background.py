@@ -11,10 +11,11 @@ from pathlib import Path
 from flask import Flask
 
 from blog import prepare_worker
-from blog.images.pictures import Images, Picture
+from blog.images.background import ImagePreparer
+from blog.images.pictures import Images, NoPicture, Picture
 from blog.web.state import get_images, get_library
 from tests.articles import Content
-from tests.image_files import jpeg, png
+from tests.image_files import RemoteSite, jpeg, png, reply
 
 
 def all_made(images: Images, reference: str, seconds: float = 20) -> bool:
@@ -50,3 +51,36 @@ def test_a_worker_prepares_the_images_of_every_article_then_of_new_ones(
     finally:
         preparer.stop()
         preparer.thread.join(5)
+
+
+def test_the_background_fetches_every_queued_picture_before_making_any_sizes(
+    content: Content, make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    remote = RemoteSite()
+    for n in range(3):
+        remote.routes[f"/p{n}.jpg"] = reply(jpeg((640 + n, 480)))
+        content.article(f"p{n}.md", front=f"featuredimage: {remote.url(f'/p{n}.jpg')}")
+    app = make_app(IMAGE_FETCH_ALLOW_PRIVATE=True)
+    images = get_images(app)
+    calls: list[tuple[str, bool]] = []
+    prepare = images.prepare
+
+    def noting(reference: str, make: bool = True) -> Picture | NoPicture:
+        calls.append((reference, make))
+        return prepare(reference, make)
+
+    images.prepare = noting  # type: ignore[method-assign]
+    preparer = ImagePreparer(images, get_library(app).parts)
+    with remote.running():
+        preparer.submit_all(get_library(app).index().articles)
+        preparer.start()
+        try:
+            deadline = time.monotonic() + 20
+            while not (preparer.idle() and len(calls) == 6):
+                assert time.monotonic() < deadline, calls
+                time.sleep(0.05)
+        finally:
+            preparer.stop()
+            preparer.thread.join(5)
+    assert [make for _, make in calls] == [False] * 3 + [True] * 3
+    assert all(all_made(images, remote.url(f"/p{n}.jpg"), 0.1) for n in range(3))

@@ -61,7 +61,7 @@ def test_a_local_image_has_its_real_size_and_its_variants(images: Images, media:
     result = images.picture("/media/tram.jpg")
     assert isinstance(result, Picture)
     assert (result.format, result.width, result.height) == ("JPEG", 1000, 750)
-    assert [v.width for v in result.srcset("JPEG")] == [320, 640, 960, 1000]
+    assert [v.width for v in result.srcset("JPEG")] == [320, 480, 720, 960, 1000]
     assert result.fallback.width == 960 and result.fallback.format == "JPEG"
     assert result.crop("social").width == 1000
     assert result.size == (media / "tram.jpg").stat().st_size

@@ -40,24 +40,24 @@ def opened(images: Images, variant: Variant) -> Image.Image:
 def test_a_large_photo_gets_every_width_in_every_format_and_the_crops() -> None:
     planned = plan("ab" * 32, Identity("JPEG", 2000, 1500, alpha=False))
     widths = {(v.spec, v.format): (v.width, v.height) for v in planned}
-    for width in (320, 640, 960, 1280, 1600):
+    for width in (320, 480, 720, 960, 1280, 1600):
         for fmt in FORMATS:
             assert widths[(f"w{width}", fmt)] == (width, round(width * 0.75))
     assert widths[("social", "JPEG")] == (1200, 630)
     assert widths[("1x1", "JPEG")] == (1200, 1200)
     assert widths[("4x3", "JPEG")] == (1200, 900)
     assert widths[("16x9", "JPEG")] == (1200, 675)
-    assert len(planned) == 5 * len(FORMATS) + 4
+    assert len(planned) == 6 * len(FORMATS) + 4
 
 
 @pytest.mark.parametrize(
     ("size", "widths"),
     [
-        ((500, 400), [320, 500]),
+        ((500, 400), [320, 480, 500]),
         ((320, 200), [320]),
         ((100, 100), [100]),
-        ((1600, 900), [320, 640, 960, 1280, 1600]),
-        ((5000, 100), [320, 640, 960, 1280, 1600]),
+        ((1600, 900), [320, 480, 720, 960, 1280, 1600]),
+        ((5000, 100), [320, 480, 720, 960, 1280, 1600]),
     ],
 )
 def test_widths_are_never_upscaled(size: tuple[int, int], widths: list[int]) -> None:
@@ -149,10 +149,10 @@ def test_fingerprints_are_stable_across_runs_and_hosts() -> None:
     assert names == [v.name for v in plan("ab" * 32, identity)]
     # The same input is named the same on every host and in every release with this
     # pipeline: a change here must raise variants.PIPELINE.
-    webp_640 = next(v for v in plan("ab" * 32, identity) if v.spec == "w640" and v.format == "WEBP")
+    webp_720 = next(v for v in plan("ab" * 32, identity) if v.spec == "w720" and v.format == "WEBP")
     assert (
-        webp_640.name
-        == "abababababababab-w640-" + variants.fingerprint("ab" * 32, "w640", "WEBP") + ".webp"
+        webp_720.name
+        == "abababababababab-w720-" + variants.fingerprint("ab" * 32, "w720", "WEBP") + ".webp"
     )
     assert variants.fingerprint("ab" * 32, "w640", "WEBP") == WEBP_640_FINGERPRINT
 

@@ -132,7 +132,7 @@ def test_image_sizes_are_made_by_the_app_once_then_served_by_nginx_from_disk(
         assert time.monotonic() < deadline, "the new article never showed"
         time.sleep(0.1)
     html = fetch(proxy.app + "/news/pictured/")[2].decode()
-    url = re.search(r"/img/[0-9a-f]{16}-w640-[0-9a-f]{10}\.webp", html)[0]
+    url = re.search(r"/img/[0-9a-f]{16}-w720-[0-9a-f]{10}\.webp", html)[0]
     first = fetch(proxy.proxy + url)
     if first[0] == 503:  # being made by the background or another reader: it will be there
         time.sleep(2)

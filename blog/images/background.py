@@ -2,6 +2,12 @@
 images of articles as they appear or change, and tries failed fetches again when their
 wait is over.
 
+Fetching comes first: every queued article's remote images are fetched before any sizes
+are made. A fetch takes a fraction of a second and only the background may do it; making an
+image's sizes takes one or two, and a reader's request can make the one it needs (bounded:
+``maker.py``). So on a cold start the newest pages show their pictures within seconds,
+not after every earlier picture's sizes are made (``bench/picture_pages.py``).
+
 ``web/site.py`` starts it in each gunicorn worker (``prepare_worker``), gives it every
 article at start (newest first: an image already prepared, here or by another process
 sharing the folder, costs a few file checks) and every article that changes after (a
@@ -42,7 +48,8 @@ class ImagePreparer:
         self.images = images
         self.parts_of = parts_of
         self.retry_every = retry_every
-        self._queue: deque[Article] = deque()
+        self._queue: deque[Article] = deque()  # their remote images to fetch
+        self._making: deque[Article] = deque()  # fetched: their images' sizes to make
         self._queued: set[tuple[str, str]] = set()  # (path, content hash) in the queue
         self._done: set[str] = set()  # remote references fetched and prepared, here or elsewhere
         self._waiting: set[str] = set()  # remote references without a picture yet
@@ -79,7 +86,17 @@ class ImagePreparer:
     def idle(self) -> bool:
         """True when nothing is queued (tests wait for it)."""
         with self._wake:
-            return not self._queue
+            return not self._queue and not self._making
+
+    def fetch_article(self, article: Article) -> None:
+        """Fetch the remote images ``article`` shows, when due; make no sizes yet."""
+        try:
+            parts = self.parts_of(article)
+        except LookupError:
+            parts = []
+        for use in uses(article, parts):
+            if kind(use.reference) == "remote" and use.reference not in self._done:
+                self.images.prepare(use.reference, make=False)
 
     def prepare_article(self, article: Article) -> list[Picture | NoPicture]:
         """Fetch and make ready every image ``article`` shows (a remote one once per process:
@@ -119,15 +136,23 @@ class ImagePreparer:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
         while not self._stop.is_set():
             with self._wake:
-                if not self._queue:
+                if not self._queue and not self._making:
                     self._wake.wait(self.retry_every)
-                article = self._queue.popleft() if self._queue else None
-                if article is not None:
+                fetching = bool(self._queue)
+                queue = self._queue if fetching else self._making
+                article = queue.popleft() if queue else None
+                if article is not None and fetching:
                     self._queued.discard((article.path, article.source_hash))
             try:
-                if article is not None:
-                    self.prepare_article(article)
-                else:
+                if article is None:
                     self.retry_due()
+                elif fetching:
+                    try:
+                        self.fetch_article(article)
+                    finally:  # its local images' sizes, at least
+                        with self._wake:
+                            self._making.append(article)
+                else:
+                    self.prepare_article(article)
             except Exception:  # keep going: one bad image must not end the preparing
                 log.exception("images: preparing %s failed", article.path if article else "retries")

@@ -104,14 +104,14 @@ class Images:
 
     # Work off the request path
 
-    def prepare(self, reference: str) -> Picture | NoPicture:
-        """Fetch (when due), check and make every variant of ``reference``: the background's
-        work, which may take seconds."""
+    def prepare(self, reference: str, make: bool = True) -> Picture | NoPicture:
+        """Fetch (when due), check and make every variant of ``reference`` (with ``make``):
+        the background's work, which may take seconds (a fetch alone, a fraction of one)."""
         before = self.picture(reference)
         if kind(reference) == "remote" and self.rules.fetch:
             self._fetch(reference)
         picture = self._checked(self.picture(reference))
-        if isinstance(picture, Picture):
+        if isinstance(picture, Picture) and make:
             self._make_all(picture)
             picture = self._checked(self.picture(reference))
         if picture != before:

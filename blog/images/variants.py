@@ -2,9 +2,11 @@
 
 For an original of W×H pixels (as shown, EXIF orientation applied):
 
-- **widths** 320, 640, 960, 1280 and 1600 below W, and W itself when it is under 1600:
-  never upscaled; each in AVIF (when this machine's Pillow can write it), WebP, and the
-  fallback format (PNG for a PNG, GIF or transparent original, else JPEG);
+- **widths** 320, 480, 720, 960, 1280 and 1600 below W, and W itself when it is under
+  1600: never upscaled (the steps fit phones: 720 for a full-width picture on a phone of
+  360 to 412 CSS pixels at 1.75 to 2 device pixels, which 640 missed and 960 overshot by
+  half: bench/picture_pages.py); each in AVIF (when this machine's Pillow can write it),
+  WebP, and the fallback format (PNG for a PNG, GIF or transparent original, else JPEG);
 - **crops**, in the fallback format: ``social`` (1200×630, the cards of social networks),
   ``1x1``, ``4x3`` and ``16x9`` (1200 wide, the images Google asks news publishers for),
   cut from the middle, smaller when the original is (never upscaled).
@@ -32,7 +34,7 @@ from PIL import Image, ImageCms, features
 from blog.images.probe import DECODE_ERRORS, FORMATS, MIME, Identity, has_alpha, orientation
 
 PIPELINE = 1
-WIDTHS = (320, 640, 960, 1280, 1600)
+WIDTHS = (320, 480, 720, 960, 1280, 1600)
 CROPS = {"social": (1200, 630), "1x1": (1200, 1200), "4x3": (1200, 900), "16x9": (1200, 675)}
 AVIF = features.check("avif")
 EXTENSIONS = {"AVIF": "avif", "WEBP": "webp", "JPEG": "jpg", "PNG": "png"}
