@@ -23,8 +23,8 @@ The web layer's calls (``web/site.py`` builds one ``Images`` per app, kept in
     the fallback for ``<img>``), ``srcset(fmt)`` (``Variant``s narrowest first, for
     ``srcset="… 320w, … 640w"``), ``fallback`` (``<img src>``), ``crop("social")`` (og:image,
     1200×630 or smaller) and ``crop("1x1" | "4x3" | "16x9")`` (JSON-LD). Every ``Variant``
-    has ``name`` (the last part of its URL: the web layer owns the URL, e.g.
-    ``/media/v/<name>``), ``mime``, ``width`` and ``height``, whether made yet or not. A
+    has ``name`` (the last part of its URL: the web layer owns the URL,
+    ``/img/<name>``), ``mime``, ``width`` and ``height``, whether made yet or not. A
     ``NoPicture`` says what to show instead: ``hotlink`` (``IMAGE_FETCH=off``: the URL as
     it is), ``pending`` (a remote image not fetched yet: hotlink it or show the
     placeholder), ``svg`` (a plain link, never an ``<img>``) or ``failed`` (the placeholder;
@@ -42,9 +42,11 @@ The web layer's calls (``web/site.py`` builds one ``Images`` per app, kept in
     A made variant's bytes (a feed enclosure's ``length``).
 
 ``ImagePreparer(images, library.parts)`` (``background.py``)
-    The thread that fetches remote images and makes every variant off the request path;
-    ``submit(article)`` queues one. ``images.listeners`` are called with a reference
-    whose picture changed (fetched, failed), for anything keyed on it (cached pages).
+    The thread that fetches remote images and makes every variant off the request path
+    (every queued article's fetches first, then the variants); ``submit(article)`` queues
+    one. ``images.listeners`` are called with a reference whose picture changed (fetched,
+    failed, found damaged; or, as a process finds on looking again, changed by another
+    process), for anything keyed on it (cached pages: ``web/cache.py``).
 
 ``images.verdict(reference) -> Verdict | None``
     For ``flask content check``: a severity and a message; never fetches (a remote image
