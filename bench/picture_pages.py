@@ -365,6 +365,11 @@ def report(
         f", {slowest[1] * 1000:.0f} ms); median {statistics.median(all_times) * 1000:.0f} ms; "
         f"over 1 s: {sum(t > 1 for t in all_times)}",
     ]
+    page_times = [t for url, t, _ in requests if "/img/" not in url] + poller.times
+    lines.append(
+        f"- everything but picture sizes (pages, the style sheet, uploads): slowest "
+        f"{max(page_times) * 1000:.0f} ms, median {statistics.median(page_times) * 1000:.0f} ms"
+    )
     if images:
         image_times = sorted(t for _, t, _ in images)
         lines.append(

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 HOT_PAGES = 128  # pages kept unpickled in each process, in front of the shared backend
 PENDING_MAX_AGE = 5  # seconds a page showing a picture not fetched yet may be kept anywhere
-SHOWING_LIMIT = 100_000  # (picture, page) pairs remembered before starting afresh
+SHOWING_LIMIT = 100_000  # pictures whose pages are remembered, before starting afresh
 
 try:
     from redis.exceptions import RedisError
