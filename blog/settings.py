@@ -135,8 +135,15 @@ class Settings:
     IMAGE_VARIANT_WORKERS: int = setting(
         2, "Image sizes a process makes at once while readers wait for them."
     )
+    IMAGE_VARIANT_STANDIN_WAIT: float = setting(
+        0.6,
+        "Seconds a reader waits for an image size being made before getting the nearest "
+        "image of the picture on disk instead (another size, the original), kept by no cache.",
+    )
     IMAGE_VARIANT_WAIT: float = setting(
-        5.0, "Seconds a reader waits for an image size being made before a 503 says: retry."
+        5.0,
+        "Seconds a reader waits for an image size being made when nothing can stand in for "
+        "it (a crop) before a 503 says: retry.",
     )
     IMAGES_DIR: str = setting(
         "",
@@ -349,6 +356,7 @@ def _check(settings: Settings) -> None:
         "TOP_STORIES",
         "HOME_CATEGORY_ITEMS",
         "IMAGE_VARIANT_WAIT",
+        "IMAGE_VARIANT_STANDIN_WAIT",
     ):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name}={getattr(settings, name)}: must not be negative")

@@ -305,14 +305,24 @@ def test_callers_asking_for_the_same_variant_share_one_job() -> None:
     assert results == [7, 7, 7, 7] and len(runs) == 1
 
 
-def test_a_variant_request_beyond_the_limits_is_busy(tmp_path: Path, media: Path) -> None:
-    images = images_over(tmp_path, media, workers=1, wait=0.0)
+def test_a_variant_request_beyond_the_limits_gets_a_stand_in(tmp_path: Path, media: Path) -> None:
+    images = images_over(tmp_path, media, workers=1, wait=0.0, standin_wait=0.0)
     (media / "tram.jpg").write_bytes(jpeg((1600, 1200)))
     result = images.picture("/media/tram.jpg")
     assert isinstance(result, Picture)
-    states = {images.variant_file(v.name).state for v in result.variants[:6]}
-    assert "busy" in states
-    assert states <= {"busy", "ready"}
+    found = [images.variant_file(v.name) for v in result.variants[:6]]
+    assert {f.state for f in found} <= {"standin", "ready"}
+    standins = [f for f in found if f.state == "standin"]
+    assert standins and all(f.path is not None and f.path.is_file() for f in standins)
+
+
+def test_a_crop_request_beyond_the_limits_is_busy(tmp_path: Path, media: Path) -> None:
+    images = images_over(tmp_path, media, workers=1, wait=0.0, standin_wait=0.0)
+    (media / "tram.jpg").write_bytes(jpeg((1600, 1200)))
+    result = images.picture("/media/tram.jpg")
+    assert isinstance(result, Picture)
+    states = {images.variant_file(result.crop(spec).name).state for spec in ("1x1", "4x3")}
+    assert "busy" in states and states <= {"busy", "ready"}
 
 
 # Remote images

@@ -73,6 +73,48 @@ def test_crops_of_a_small_original_keep_their_shape_and_are_not_upscaled() -> No
     assert (planned["16x9"].width, planned["16x9"].height) == (600, 338)
 
 
+def ranked(original: Identity, asked: tuple[str, str]) -> list[str]:
+    """``stand_ins`` for the variant ``asked`` (spec, format) as "spec format" ("original")."""
+    planned = plan("ab" * 32, original)
+    wanted = next(v for v in planned if (v.spec, v.format) == asked)
+    found = variants.stand_ins(wanted, planned, original)
+    return ["original" if v is None else f"{v.spec} {v.format}" for v in found]
+
+
+def test_a_stand_in_is_the_narrowest_at_least_as_wide_then_the_widest_narrower() -> None:
+    found = ranked(Identity("JPEG", 2000, 1500, alpha=False), ("w720", "WEBP"))
+    assert found[:4] == ["w720 JPEG", "w960 WEBP", "w960 JPEG", "w1280 WEBP"]
+    # ...the original after the widest size, then the narrower ones, widest first.
+    assert found[found.index("w1600 JPEG") + 1 :] == [
+        "original", "w480 WEBP", "w480 JPEG", "w320 WEBP", "w320 JPEG"
+    ]  # fmt: skip
+    assert not any("AVIF" in entry for entry in found)  # a browser asking for WebP may not
+
+
+@pytest.mark.parametrize(
+    ("original", "asked", "allowed"),
+    [
+        ("JPEG", ("w480", "JPEG"), {"JPEG"}),
+        ("WEBP", ("w480", "JPEG"), {"JPEG"}),  # a browser without WebP asked: not the original
+        ("WEBP", ("w480", "WEBP"), {"WEBP", "JPEG"}),
+        ("GIF", ("w480", "PNG"), {"PNG", "GIF"}),
+    ],
+)
+def test_a_stand_in_is_in_a_format_whoever_asked_can_show(
+    original: str, asked: tuple[str, str], allowed: set[str]
+) -> None:
+    identity = Identity(original, 1000, 800, alpha=False)
+    planned = plan("ab" * 32, identity)
+    wanted = next(v for v in planned if (v.spec, v.format) == asked)
+    found = variants.stand_ins(wanted, planned, identity)
+    assert {original if v is None else v.format for v in found} == allowed
+    assert all(v is None or not v.is_crop for v in found)
+
+
+def test_nothing_stands_in_for_a_crop() -> None:
+    assert ranked(Identity("JPEG", 2000, 1500, alpha=False), ("social", "JPEG")) == []
+
+
 def test_made_variants_have_the_planned_size_and_format(tmp_path: Path) -> None:
     images, result = made(tmp_path, "photo.jpg", jpeg((1000, 700)))
     for variant in result.variants:

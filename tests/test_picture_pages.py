@@ -5,13 +5,16 @@ structured data, and the response cache kept honest when a picture changes."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -19,6 +22,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 from werkzeug.test import EnvironBuilder
 
+from blog.images import variants
 from blog.images.variants import AVIF
 from blog.web.state import get_images, get_library, get_settings
 from tests.articles import Content
@@ -208,24 +212,94 @@ def test_a_size_of_a_damaged_original_is_404(tmp_path: Path, content: Content) -
     assert not VARIANT.search(client.get("/news/cut/").data.decode())
 
 
-def test_a_size_not_made_within_the_wait_is_503_then_served(
-    tmp_path: Path, content: Content
-) -> None:
+def held_making(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Making variants waits until the event returned is set: a queue behind other work."""
+    release = threading.Event()
+    make = variants.make
+
+    def held(*args: Any, **kwargs: Any) -> dict[str, bytes]:
+        release.wait(10)
+        return make(*args, **kwargs)
+
+    monkeypatch.setattr(variants, "make", held)
+    return release
+
+
+def quay_site(tmp_path: Path, content: Content, **config: object) -> tuple[Flask, str]:
+    """An app over one article pictured by a 1600×1000 upload, nothing made; its page."""
     media = tmp_path / "media"
     media.mkdir()
     (media / "quay.jpg").write_bytes(jpeg((1600, 1000)))
     content.article("quay.md", front="featuredimage: /media/quay.jpg")
-    app = build_app(content.root, MEDIA_DIR=str(media), IMAGE_VARIANT_WAIT=0)
+    app = build_app(content.root, MEDIA_DIR=str(media), **config)
+    return app, app.test_client().get("/news/quay/").data.decode()
+
+
+def made_later(app: Flask, url: str) -> None:
+    """Wait until the variant of ``url`` is on disk (made behind the reader's back)."""
+    path = get_images(app).folder.variant(url.rsplit("/", 1)[1])
+    for _ in range(500):
+        if path.exists():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{url} was never made")
+
+
+def test_a_size_still_being_made_is_stood_in_for_within_the_wait_then_served_for_good(
+    tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, page = quay_site(tmp_path, content, IMAGE_VARIANT_STANDIN_WAIT=0.3)
     client = app.test_client()
-    url = VARIANT.search(client.get("/news/quay/").data.decode())[0]
-    busy = client.get(url)
+    release = held_making(monkeypatch)
+    url = re.search(r"/img/[0-9a-f]{16}-w720-[0-9a-f]{10}\.webp", page)[0]  # type: ignore[index]
+    start = time.monotonic()
+    first = client.get(url)
+    assert 0.3 <= time.monotonic() - start < 1.0
+    # The only image of the picture on disk: its original, as it is, for now only.
+    assert first.status_code == 200 and first.mimetype == "image/jpeg"
+    assert first.data == (tmp_path / "media" / "quay.jpg").read_bytes()
+    assert first.headers["Cache-Control"] == "no-store"
+    assert "ETag" not in first.headers
+    release.set()
+    made_later(app, url)
+    second = client.get(url)
+    assert second.status_code == 200 and second.mimetype == "image/webp"
+    assert "immutable" in second.headers["Cache-Control"]
+    with Image.open(io.BytesIO(second.data)) as image:
+        assert image.size == (720, 450)
+
+
+def test_the_stand_in_is_the_nearest_size_already_made(
+    tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, page = quay_site(tmp_path, content, IMAGE_VARIANT_STANDIN_WAIT=0)
+    client = app.test_client()
+    images = get_images(app)
+    rules = images.rules
+    monkeypatch.setattr(images, "rules", dataclasses.replace(rules, standin_wait=10.0))
+    wide = re.search(r"/img/[0-9a-f]{16}-w960-[0-9a-f]{10}\.webp", page)[0]  # type: ignore[index]
+    assert "immutable" in client.get(wide).headers["Cache-Control"]  # made on the spot
+    monkeypatch.setattr(images, "rules", rules)  # no wait at all from here
+    release = held_making(monkeypatch)
+    url = re.search(r"/img/[0-9a-f]{16}-w720-[0-9a-f]{10}\.webp", page)[0]  # type: ignore[index]
+    standin = client.get(url)
+    assert standin.headers["Cache-Control"] == "no-store"
+    assert standin.data == client.get(wide).data
+    release.set()
+
+
+def test_a_crop_not_made_within_the_wait_is_503_then_served(
+    tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, page = quay_site(tmp_path, content, IMAGE_VARIANT_WAIT=0.1)
+    client = app.test_client()
+    release = held_making(monkeypatch)
+    url = re.search(r"/img/[0-9a-f]{16}-social-[0-9a-f]{10}\.jpg", page)[0]  # type: ignore[index]
+    busy = client.get(url)  # nothing else has its shape: nothing stands in
     assert busy.status_code == 503
     assert busy.headers["Retry-After"] == "2" and "no-store" in busy.headers["Cache-Control"]
-    name = url.rsplit("/", 1)[1]
-    for _ in range(200):  # the making went on in the background
-        if get_images(app).folder.variant(name).exists():
-            break
-        time.sleep(0.02)
+    release.set()
+    made_later(app, url)
     assert client.get(url).status_code == 200
 
 

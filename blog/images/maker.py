@@ -2,9 +2,10 @@
 yet must not hold every thread of a worker.
 
 At most ``workers`` jobs run at once in a process, at most ``queue`` more wait their turn
-(beyond that a request is told "busy" at once), and a caller waits at most ``wait``
-seconds: a job that takes longer finishes in the background and its file is on disk for
-the next request. Two requests for the same key share one job.
+(beyond that a request is told "busy" at once), and a caller waits at most ``wait`` seconds
+(or its own, shorter, when it has something else to give meanwhile): a job that takes longer
+finishes in the background and its file is on disk for the next request. Two requests for
+the same key share one job.
 """
 
 from __future__ import annotations
@@ -33,14 +34,15 @@ class BoundedMaker(Generic[T]):
         self._pool: ThreadPoolExecutor | None = None
         self._pid = 0
 
-    def run(self, key: str, job: Callable[[], T]) -> T:
+    def run(self, key: str, job: Callable[[], T], wait: float | None = None) -> T:
         """``job()``'s result (shared with callers of the same ``key`` meanwhile); ``Busy``
-        when the queue is full or the job takes longer than the wait."""
+        when the queue is full or the job takes longer than ``wait`` (default: the maker's)."""
         future = self._submit(key, job)
+        wait = self.wait if wait is None else wait
         try:
-            return future.result(timeout=self.wait)
+            return future.result(timeout=wait)
         except FutureTimeout as e:
-            raise Busy(f"not made within {self.wait:g} s; it will be ready shortly") from e
+            raise Busy(f"not made within {wait:g} s; it will be ready shortly") from e
 
     def pending(self) -> int:
         """Jobs running or waiting now."""

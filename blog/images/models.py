@@ -20,7 +20,8 @@ class ImageRules:
     max_pixels: int = 50_000_000
     svg: Literal["link", "refuse"] = "link"
     workers: int = 2  # variants made at once per process while readers wait
-    wait: float = 5.0  # seconds a reader waits for one
+    wait: float = 5.0  # seconds a reader waits for one when nothing can stand in for it
+    standin_wait: float = 0.6  # ...and when another image can (sent meanwhile, not cached)
     group_read: bool = False  # made variants readable by the folder's group (a web server)
 
     @property
@@ -77,13 +78,15 @@ class NoPicture:
 
 @dataclass(frozen=True, slots=True)
 class VariantFile:
-    """A variant asked for by name: ``ready`` (``path`` is the file), ``unknown`` (no such
-    variant: 404), ``busy`` (too much making now: try again) or ``failed`` (the original
-    cannot be decoded)."""
+    """A variant asked for by name: ``ready`` (``path`` is the file), ``standin`` (not made
+    yet: ``path`` is the best image of the picture already on disk, of type ``mime``, to send
+    meanwhile), ``unknown`` (no such variant: 404), ``busy`` (too much making now: try
+    again) or ``failed`` (the original cannot be decoded)."""
 
-    state: Literal["ready", "unknown", "busy", "failed"]
+    state: Literal["ready", "standin", "unknown", "busy", "failed"]
     path: Path | None = None
     reason: str = ""
+    mime: str = ""
 
 
 @dataclass(frozen=True, slots=True)

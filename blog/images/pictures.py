@@ -3,7 +3,8 @@
 It answers from what is on disk: a local file's header (read once per version of the file,
 then remembered), a remote URL's record, the variants' sizes computed from the original's.
 Only ``prepare`` (background) fetches and makes everything, and only ``variant_file`` makes
-one variant while a reader waits, bounded by ``BoundedMaker``.
+one variant while a reader waits, bounded by ``BoundedMaker``; a reader it cannot serve
+within a moment gets the nearest image of the picture already on disk instead.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from blog.images.folder import ImageFolder, RemoteRecord, sha256
 from blog.images.local import LocalFiles
 from blog.images.maker import BoundedMaker, Busy
 from blog.images.models import ImageRules, NoPicture, Picture, VariantFile, Verdict
-from blog.images.probe import DECODE_ERRORS, Info, Unusable, describe, identify
+from blog.images.probe import DECODE_ERRORS, MIME, Identity, Info, Unusable, describe, identify
 from blog.images.references import kind
 from blog.images.variants import Variant
 
@@ -85,15 +86,25 @@ class Images:
         if sha is None or info is None or info.identity is None:
             return VariantFile("unknown")
         identity = info.identity
-        variant = next((v for v in variants.plan(sha, identity) if v.name == name), None)
+        planned = variants.plan(sha, identity)
+        variant = next((v for v in planned if v.name == name), None)
         if variant is None:
             return VariantFile("unknown")
+        # With another image to send meanwhile, a reader waits a moment, not seconds.
+        standin = self._standin(sha, identity, variant, planned)
+        wait = self.rules.standin_wait if standin else self.rules.wait
         try:
-            return VariantFile("ready", self.maker.run(name, lambda: self._make_one(sha, variant)))
-        except Busy as e:
-            return VariantFile("busy", reason=str(e))
+            made = self.maker.run(name, lambda: self._make_one(sha, variant), wait)
+            return VariantFile("ready", made)
+        except Busy as e:  # still being made (or queued): it will be on disk for the next
+            reason = str(e)
         except Unusable as e:  # a damaged original, or a disk failing for now
-            return VariantFile("failed" if e.lasting else "busy", reason=e.reason)
+            if e.lasting:
+                return VariantFile("failed", reason=e.reason)
+            reason = e.reason
+        # A better one may have been made while this reader waited.
+        standin = self._standin(sha, identity, variant, planned) or standin
+        return standin or VariantFile("busy", reason=reason)
 
     def made_size(self, variant: Variant) -> int | None:
         """The bytes of a variant already made (a feed's enclosure length), else None."""
@@ -296,6 +307,19 @@ class Images:
                 self._write_variants(picture.sha, missing)
             except Unusable as e:
                 log.warning("image %s: %s", picture.reference, e.reason)
+
+    def _standin(
+        self, sha: str, identity: Identity, asked: Variant, planned: tuple[Variant, ...]
+    ) -> VariantFile | None:
+        """The best image of the original ``sha`` on disk to send for ``asked`` meanwhile."""
+        for variant in variants.stand_ins(asked, planned, identity):
+            if variant is None:
+                path, mime = self.folder.original(sha), MIME[identity.format]
+            else:
+                path, mime = self.folder.variant(variant.name), variant.mime
+            if path.is_file():
+                return VariantFile("standin", path, f"instead of {asked.name}", mime)
+        return None
 
     def _make_one(self, sha: str, variant: Variant) -> Path:
         path = self.folder.variant(variant.name)

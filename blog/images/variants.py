@@ -15,7 +15,8 @@ A variant's name is ``<first 16 of the original's sha256>-<spec>-<fingerprint>.<
 the fingerprint hashes the original's hash, the spec, the format and ``PIPELINE`` (raise it
 when the output of the same input changes), so a name never names two contents and can be
 cached for good. Sizes are computed from the original's size, before anything is made:
-``plan`` answers "which variants, how large" without decoding a pixel.
+``plan`` answers "which variants, how large" without decoding a pixel, and ``stand_ins``
+which of them (or the original) may be sent for a width still being made.
 
 Making decodes the original once (a JPEG at the smallest scale its decoder offers that is
 still large enough), applies the EXIF orientation, converts to sRGB (through the embedded
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageCms, features
@@ -34,6 +36,7 @@ from PIL import Image, ImageCms, features
 from blog.images.probe import DECODE_ERRORS, FORMATS, MIME, Identity, has_alpha, orientation
 
 PIPELINE = 1
+SHOWN_EVERYWHERE = ("JPEG", "PNG", "GIF")  # every browser shows these in an <img>
 WIDTHS = (320, 480, 720, 960, 1280, 1600)
 CROPS = {"social": (1200, 630), "1x1": (1200, 1200), "4x3": (1200, 900), "16x9": (1200, 675)}
 AVIF = features.check("avif")
@@ -125,6 +128,32 @@ def _box(width: int, height: int, ratio_w: int, ratio_h: int) -> tuple[int, int]
     if width * ratio_h > height * ratio_w:  # wider than the ratio: cut the sides
         return max(1, round(height * ratio_w / ratio_h)), height
     return width, max(1, round(width * ratio_h / ratio_w))
+
+
+def stand_ins(
+    asked: Variant, planned: Sequence[Variant], identity: Identity
+) -> list[Variant | None]:
+    """What may be sent for the width ``asked`` while it is being made, best first (None:
+    the original): the narrowest at least as wide, else the widest narrower, in ``asked``'s
+    format or one every browser shows, so whoever asked can show it. Nothing for a crop:
+    no other image has its shape (its size is in the page's social and structured data)."""
+    if asked.is_crop:
+        return []
+    formats = (asked.format, *SHOWN_EVERYWHERE)
+    found: list[tuple[int, str, Variant | None]] = [
+        (v.width, v.format, v)
+        for v in planned
+        if not v.is_crop and v.name != asked.name and v.format in formats
+    ]
+    if identity.format in formats:
+        found.append((identity.width, identity.format, None))
+
+    def rank(item: tuple[int, str, Variant | None]) -> tuple[bool, int, bool, bool]:
+        width, fmt, variant = item
+        narrower = width < asked.width
+        return narrower, -width if narrower else width, fmt != asked.format, variant is None
+
+    return [variant for _, _, variant in sorted(found, key=rank)]
 
 
 # Making

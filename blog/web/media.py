@@ -8,11 +8,14 @@ answer carries the site's security headers (an SVG is a document: the policy app
 
 A variant's name is a fingerprint of its bytes (``blog/images/variants.py``), so it is sent
 with a one-year, immutable lifetime and the name as its ETag, the same on every host. One
-not made yet is made now, bounded (``IMAGE_VARIANT_WORKERS`` at once, each reader waiting at
-most ``IMAGE_VARIANT_WAIT``); past that the answer is a 503 with ``Retry-After``, which no
-cache keeps. A name the images layer does not know, or an original that cannot be decoded,
-is a 404: never a 500, whatever the name. nginx can serve ``/img/`` from the images folder
-before asking the app (``deploy/nginx-proxy.conf``).
+not made yet is made now, bounded (``IMAGE_VARIANT_WORKERS`` at once); a reader waits for it
+at most ``IMAGE_VARIANT_STANDIN_WAIT``, then gets the best image of the picture already on
+disk (another width, or the original) marked ``no-store``, so the browser and nginx ask
+again later and get the variant, made meanwhile. Only when nothing can stand in (a crop: no
+other image has its shape) does a reader wait up to ``IMAGE_VARIANT_WAIT``, then get a 503
+with ``Retry-After``, which no cache keeps either. A name the images layer does not know, or
+an original that cannot be decoded, is a 404: never a 500, whatever the name. nginx can
+serve ``/img/`` from the images folder before asking the app (``deploy/nginx-proxy.conf``).
 """
 
 from __future__ import annotations
@@ -59,6 +62,11 @@ def variant(name: str) -> Response:
     if found.state == "busy":
         response = Response("This image is being made: try again.\n", 503, mimetype="text/plain")
         response.headers["Retry-After"] = str(RETRY_AFTER)
+        response.cache_control.no_store = True
+        return response
+    if found.state == "standin" and found.path is not None:
+        response = send_file(found.path, mimetype=found.mime, etag=False, conditional=False)
+        response.cache_control.no_cache = None
         response.cache_control.no_store = True
         return response
     if found.state != "ready" or found.path is None:

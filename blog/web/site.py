@@ -137,6 +137,7 @@ def image_rules(settings: Settings) -> ImageRules:
         svg="refuse" if settings.IMAGE_SVG == "refuse" else "link",
         workers=settings.IMAGE_VARIANT_WORKERS,
         wait=settings.IMAGE_VARIANT_WAIT,
+        standin_wait=settings.IMAGE_VARIANT_STANDIN_WAIT,
         group_read=settings.IMAGE_GROUP_READ,
     )
 
