@@ -285,6 +285,24 @@ def test_a_caller_waits_no_longer_than_the_wait_and_the_job_still_finishes() -> 
     assert finished.wait(2)
 
 
+def test_a_caller_out_of_line_is_told_busy_at_once_when_its_job_is_queued() -> None:
+    maker: BoundedMaker[int] = BoundedMaker(workers=1, wait=5.0)
+    release = threading.Event()
+    running = threading.Thread(target=maker.run, args=("first", lambda: int(release.wait(5))))
+    running.start()
+    while not maker.pending():
+        time.sleep(0.001)
+    made = threading.Event()
+    start = time.monotonic()
+    with pytest.raises(Busy, match="waiting for other images"):
+        maker.run("second", lambda: int(made.set() or 2), in_line=False)
+    assert time.monotonic() - start < 0.5  # not the five seconds of the wait
+    release.set()
+    running.join()
+    assert made.wait(2)  # queued all the same, and made in its turn
+    assert maker.run("third", lambda: 3, wait=1.0, in_line=False) == 3  # nothing ahead of it
+
+
 def test_callers_asking_for_the_same_variant_share_one_job() -> None:
     maker: BoundedMaker[int] = BoundedMaker(workers=2, wait=5.0)
     runs = []

@@ -90,11 +90,14 @@ class Images:
         variant = next((v for v in planned if v.name == name), None)
         if variant is None:
             return VariantFile("unknown")
-        # With another image to send meanwhile, a reader waits a moment, not seconds.
+        # With another image to send meanwhile, a reader waits a moment for a size being
+        # made, not seconds, and not at all for one queued behind others.
         standin = self._standin(sha, identity, variant, planned)
         wait = self.rules.standin_wait if standin else self.rules.wait
         try:
-            made = self.maker.run(name, lambda: self._make_one(sha, variant), wait)
+            made = self.maker.run(
+                name, lambda: self._make_one(sha, variant), wait, in_line=standin is None
+            )
             return VariantFile("ready", made)
         except Busy as e:  # still being made (or queued): it will be on disk for the next
             reason = str(e)
