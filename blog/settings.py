@@ -136,7 +136,7 @@ class Settings:
         2, "Image sizes a process makes at once while readers wait for them."
     )
     IMAGE_VARIANT_STANDIN_WAIT: float = setting(
-        0.6,
+        0.5,
         "Seconds a reader waits for an image size being made before getting the nearest "
         "image of the picture on disk instead (another size, the original), kept by no cache.",
     )

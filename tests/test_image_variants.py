@@ -81,12 +81,13 @@ def ranked(original: Identity, asked: tuple[str, str]) -> list[str]:
     return ["original" if v is None else f"{v.spec} {v.format}" for v in found]
 
 
-def test_a_stand_in_is_the_narrowest_at_least_as_wide_then_the_widest_narrower() -> None:
+def test_a_stand_in_is_the_narrowest_size_at_least_as_wide_then_the_widest_narrower() -> None:
     found = ranked(Identity("JPEG", 2000, 1500, alpha=False), ("w720", "WEBP"))
     assert found[:4] == ["w720 JPEG", "w960 WEBP", "w960 JPEG", "w1280 WEBP"]
-    # ...the original after the widest size, then the narrower ones, widest first.
+    # ...the narrower ones after the widest, widest first; the original, in bytes the
+    # largest by far, only when no size is made.
     assert found[found.index("w1600 JPEG") + 1 :] == [
-        "original", "w480 WEBP", "w480 JPEG", "w320 WEBP", "w320 JPEG"
+        "w480 WEBP", "w480 JPEG", "w320 WEBP", "w320 JPEG", "original"
     ]  # fmt: skip
     assert not any("AVIF" in entry for entry in found)  # a browser asking for WebP may not
 

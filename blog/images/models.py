@@ -21,7 +21,7 @@ class ImageRules:
     svg: Literal["link", "refuse"] = "link"
     workers: int = 2  # variants made at once per process while readers wait
     wait: float = 5.0  # seconds a reader waits for one when nothing can stand in for it
-    standin_wait: float = 0.6  # ...and when another image can (sent meanwhile, not cached)
+    standin_wait: float = 0.5  # ...and when another image can (sent meanwhile, not cached)
     group_read: bool = False  # made variants readable by the folder's group (a web server)
 
     @property

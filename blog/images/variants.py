@@ -134,26 +134,28 @@ def stand_ins(
     asked: Variant, planned: Sequence[Variant], identity: Identity
 ) -> list[Variant | None]:
     """What may be sent for the width ``asked`` while it is being made, best first (None:
-    the original): the narrowest at least as wide, else the widest narrower, in ``asked``'s
-    format or one every browser shows, so whoever asked can show it. Nothing for a crop:
-    no other image has its shape (its size is in the page's social and structured data)."""
+    the original), in ``asked``'s format or one every browser shows, so whoever asked can
+    show it: another width, the narrowest at least as wide, else the widest narrower, and
+    the original last (it may be many times the bytes: a phone waits for it). Nothing for a
+    crop: no other image has its shape (its size is in the page's social and structured
+    data)."""
     if asked.is_crop:
         return []
     formats = (asked.format, *SHOWN_EVERYWHERE)
-    found: list[tuple[int, str, Variant | None]] = [
-        (v.width, v.format, v)
-        for v in planned
-        if not v.is_crop and v.name != asked.name and v.format in formats
-    ]
+
+    def rank(variant: Variant) -> tuple[bool, int, bool]:
+        narrower = variant.width < asked.width
+        width = -variant.width if narrower else variant.width
+        return narrower, width, variant.format != asked.format
+
+    sizes: list[Variant] = sorted(
+        (v for v in planned if not v.is_crop and v.name != asked.name and v.format in formats),
+        key=rank,
+    )
+    found: list[Variant | None] = list(sizes)
     if identity.format in formats:
-        found.append((identity.width, identity.format, None))
-
-    def rank(item: tuple[int, str, Variant | None]) -> tuple[bool, int, bool, bool]:
-        width, fmt, variant = item
-        narrower = width < asked.width
-        return narrower, -width if narrower else width, fmt != asked.format, variant is None
-
-    return [variant for _, _, variant in sorted(found, key=rank)]
+        found.append(None)
+    return found
 
 
 # Making
