@@ -12,28 +12,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from types import MappingProxyType
-from typing import TypeVar
 
-from blog.content.fields import slugify
 from blog.content.flags import earliest, has_flags
 from blog.content.index import (
-    Group,
+    EPOCH,
     Index,
     build_index,
-    commonest_name,
-    file_digest,
-    position,
-    sort_groups,
+    record_digest,
     version_of,
 )
+from blog.content.index_parts import regroup
 from blog.content.models import Article, ArticleError
 from blog.content.profiles import Profile
+from blog.content.records import DEALS, DRAFT, NO_TIME, Records, from_us, to_us
+from blog.content.tables import ArticleMap
 
 MAX_CHANGES = 64  # past this, a full build is as quick
-_T = TypeVar("_T")
 
 
 def update_index(
@@ -45,12 +42,16 @@ def update_index(
     profiles: Mapping[str, Profile] | None = None,
 ) -> Index:
     """The index for ``files`` at ``now``, given that only ``changed`` paths differ from ``old``
-    (and the authors' ``profiles``, when given, replace the old ones).
+    (and the authors' ``profiles``, when given, replace the old ones). ``files`` is the
+    library's map of records, or a plain map of articles (whose changed ones are added to
+    the old index's records).
 
     Nothing here walks every article: lists and maps are copied whole (in C, a millisecond at
     100,000) and only the changed articles are taken out and put back, found by binary search.
     """
     profiles = old.profiles if profiles is None else MappingProxyType(dict(profiles))
+    records = old.records
+    files = _files_of(old, files, changed)
     if not _can_update(old, files, changed, now):
         return build_index(
             files,
@@ -60,50 +61,90 @@ def update_index(
             windows=old.windows,
             profiles=profiles,
         )
-    before = [old.files[p] for p in changed if p in old.files]
-    after = [files[p] for p in changed if p in files]
-    published = [a for a in after if a.is_published(now)]
-    was_published = [a for a in before if a.slug in old.by_slug]
-    articles = _moved(old.articles, was_published, published)
-    by_slug = _copy(old.by_slug)
-    unpublished = _copy(old.unpublished)
-    claims = _copy(old.claims)
+    assert isinstance(files, ArticleMap)
+    now_us = to_us(now)
+    before = [r for p in changed if (r := old.files.rid(p)) is not None]
+    after = [r for p in changed if (r := files.rid(p)) is not None]
+    published = [r for r in after if _published(records, r, now_us)]
+    waiting = [r for r in after if not _published(records, r, now_us)]
+    was_published = [r for r in before if old.by_slug.rid(records.slug(r)) == r]
+    was_waiting = [r for r in before if r not in was_published]
+    articles = old.articles.moved(was_published, published)
+    unpublished = old.unpublished.changed(was_waiting, waiting)
     digest = old.digest
-    for path, article in ((a.path, a) for a in before):
-        by_slug.pop(article.slug, None)
-        unpublished.pop(article.slug, None)
-        claims[article.slug] -= 1
-        if not claims[article.slug]:
-            del claims[article.slug]
-        digest ^= file_digest(path, article)
-    for article in after:
-        (by_slug if article.is_published(now) else unpublished)[article.slug] = article
-        claims[article.slug] = claims.get(article.slug, 0) + 1
-        digest ^= file_digest(article.path, article)
-    upcoming = [a.date for a in unpublished.values() if not a.draft and a.date > now]
+    for rid in (*before, *after):
+        digest ^= record_digest(records, rid)
+    upcoming = min(
+        (
+            records.date_us(r)
+            for r in unpublished.rids()
+            if not records.bits(r) & DRAFT and records.date_us(r) > now_us
+        ),
+        default=NO_TIME,
+    )
     # The flags are the old ones: no flagged article changed and no flag's end has passed.
     return replace(
         old,
         version=version_of(digest, len(articles), old.flags.last_change, profiles),
         articles=articles,
-        by_slug=MappingProxyType(by_slug),
-        categories=_regroup(old.categories, was_published, published, _category),
-        tags=_regroup(old.tags, was_published, published, _tags),
-        authors=_regroup(old.authors, was_published, published, _authors),
+        by_slug=old.by_slug.changed(was_published, published),
+        categories=regroup(records, old.categories, was_published, published, _category(records)),
+        tags=regroup(records, old.tags, was_published, published, records.tags),
+        authors=regroup(records, old.authors, was_published, published, records.authors),
         profiles=profiles,
-        deals=_moved(
-            old.deals,
-            [a for a in was_published if a.deals],
-            [a for a in published if a.deals],
+        deals=old.deals.moved(
+            [r for r in was_published if records.bits(r) & DEALS],
+            [r for r in published if records.bits(r) & DEALS],
         ),
-        next_change=earliest(min(upcoming, default=None), old.flags.next_change),
-        unpublished=MappingProxyType(unpublished),
+        next_change=earliest(
+            None if upcoming == NO_TIME else from_us(upcoming), old.flags.next_change
+        ),
+        unpublished=unpublished,
         errors=MappingProxyType(dict(errors)),
         files=files,
-        claims=MappingProxyType(claims),
+        claims=old.claims.changed(before, after),
         digest=digest,
         built_at=now,
+        last_modified=_last_modified(old, articles.ids, was_published, published),
     )
+
+
+def _files_of(old: Index, files: Mapping[str, Article], changed: set[str]) -> Mapping[str, Article]:
+    """The new files as a map of ``old``'s records: ``files`` itself when it is one,
+    else the old map with the changed articles added as records."""
+    if isinstance(files, ArticleMap) and files.records is old.records:
+        return files
+    records = old.records
+    gone = [r for p in changed if (r := old.files.rid(p)) is not None]
+    arriving = [records.add(files[p]) for p in sorted(changed) if p in files]
+    return old.files.changed(gone, arriving)
+
+
+def _published(records: Records, rid: int, now_us: int) -> bool:
+    return not records.bits(rid) & DRAFT and records.date_us(rid) <= now_us
+
+
+def _category(records: Records) -> Callable[[int], tuple[str, ...]]:
+    def names(rid: int) -> tuple[str, ...]:
+        category = records.category(rid)
+        return (category,) if category else ()
+
+    return names
+
+
+def _last_modified(
+    old: Index, ids: Iterable[int], leaving: list[int], arriving: list[int]
+) -> dt.datetime:
+    """The newest change among the published articles, counted again only when the one
+    that held it left and no newer one arrived."""
+    records = old.records
+    newest = max((records.modified_us(r) for r in arriving), default=NO_TIME)
+    held = to_us(old.last_modified) if old.last_modified != EPOCH else NO_TIME
+    if newest >= held or not any(records.modified_us(r) == held for r in leaving):
+        best = max(newest, held)
+    else:
+        best = max((records.modified_us(r) for r in ids), default=NO_TIME)
+    return EPOCH if best == NO_TIME else from_us(best)
 
 
 def _can_update(
@@ -111,6 +152,8 @@ def _can_update(
 ) -> bool:
     """True when the changes cannot touch slug clashes, aliases, publication times or the
     front page's flags."""
+    if not isinstance(files, ArticleMap):
+        return False
     if not old.files or len(changed) > MAX_CHANGES:
         return False
     if old.built_at is None or now < old.built_at:
@@ -136,64 +179,3 @@ def _can_update(
     # A slug given to the loser of a clash (``x-2``) is taken, though nobody claims it.
     holders = (old.by_slug.get(s) or old.unpublished.get(s) for s in new_slugs)
     return not any(h is not None and h.path not in changed for h in holders)
-
-
-def _copy(mapping: Mapping[str, _T]) -> dict[str, _T]:
-    """A dict copy of an index map (a read-only view of a dict): one C-level copy."""
-    return mapping.copy() if isinstance(mapping, (dict, MappingProxyType)) else dict(mapping)
-
-
-def _moved(
-    ordered: tuple[Article, ...], gone: list[Article], arriving: list[Article]
-) -> tuple[Article, ...]:
-    """A list in publication order with ``gone`` taken out and ``arriving`` put in."""
-    if not gone and not arriving:
-        return ordered
-    items = list(ordered)
-    for article in gone:
-        i = position(items, article)
-        assert items[i].path == article.path  # in the list: it was published
-        del items[i]
-    for article in arriving:
-        items.insert(position(items, article), article)
-    return tuple(items)
-
-
-def _category(article: Article) -> list[str]:
-    return [article.category] if article.category else []
-
-
-def _tags(article: Article) -> list[str]:
-    return list(article.tags)
-
-
-def _authors(article: Article) -> list[str]:
-    return list(article.authors)
-
-
-def _regroup(
-    groups: Mapping[str, Group],
-    leaving: list[Article],
-    arriving: list[Article],
-    names_of: Callable[[Article], list[str]],
-) -> Mapping[str, Group]:
-    """The old groups, with those the changed articles belong to (before or after) redone:
-    the old versions taken out, the new ones put in, the spellings counted again."""
-    touched = {slugify(n) for a in (*leaving, *arriving) for n in names_of(a)} - {""}
-    if not touched:
-        return groups
-    regrouped = dict(groups)
-    for slug in touched:
-        group = groups.get(slug)
-        out = [a for a in leaving if any(slugify(n) == slug for n in names_of(a))]
-        into = [a for a in arriving if any(slugify(n) == slug for n in names_of(a))]
-        items = _moved(group.articles if group else (), out, into)
-        spellings = Counter(group.spellings) if group else Counter()
-        spellings.subtract(n for a in out for n in names_of(a) if slugify(n) == slug)
-        spellings.update(n for a in into for n in names_of(a) if slugify(n) == slug)
-        spellings = Counter({n: c for n, c in spellings.items() if c > 0})
-        if items:
-            regrouped[slug] = Group(slug, commonest_name(spellings), items, dict(spellings))
-        else:
-            del regrouped[slug]
-    return sort_groups(regrouped)

@@ -1,0 +1,223 @@
+"""The parts of a full index build, on record numbers: one URL per article (slug clashes),
+old addresses (aliases), and the groups (categories, tags, authors, deals).
+
+Each reads only what it needs of the records (a slug, a label's number), so a build over
+100,000 files makes no ``Article`` but for the few that clash or carry aliases.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+from blog.content.fields import slugify
+from blog.content.records import ALIASED, DEALS, Records
+from blog.content.tables import ArticleList
+
+
+@dataclass(frozen=True)
+class Group:
+    """A category, a tag or an author: its URL slug, the name editors write, its articles
+    newest first."""
+
+    slug: str
+    name: str
+    articles: ArticleList
+    spellings: Mapping[str, int] = field(default_factory=dict, compare=False)  # name → uses
+
+    @property
+    def count(self) -> int:
+        return len(self.articles)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two files, or a file and the site, that want the same URL: the check reports these."""
+
+    path: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.message}"
+
+
+def commonest_name(spellings: Mapping[str, int]) -> str:
+    """The spelling editors use most for a group (ties: the first in sort order)."""
+    return min(spellings, key=lambda n: (-spellings[n], n))
+
+
+def sort_groups(groups: Mapping[str, Group]) -> Mapping[str, Group]:
+    return MappingProxyType(dict(sorted(groups.items(), key=lambda kv: kv[1].name.lower())))
+
+
+def assign_slugs(
+    records: Records, rids: list[int], article_path: Callable[[str], str]
+) -> tuple[list[int], list[Conflict]]:
+    """One URL per article: the oldest claimant keeps a slug, later ones get ``-2``, ``-3``…
+    (a record of their own, with that slug); the records as served, and the clashes."""
+    claims: dict[str, list[int]] = defaultdict(list)
+    for rid in rids:
+        claims[records.slug(rid)].append(rid)
+    taken = set(claims)
+    served: list[int] = []
+    clashes: list[Conflict] = []
+    for slug, claimants in claims.items():
+        if len(claimants) == 1:  # the usual case: nothing to settle
+            served.append(claimants[0])
+            continue
+        first, *others = sorted(claimants, key=lambda rid: records.order_key(rid))
+        served.append(first)
+        for n, other in enumerate(others, start=2):
+            while f"{slug}-{n}" in taken:
+                n += 1
+            taken.add(f"{slug}-{n}")
+            served.append(records.renamed(other, f"{slug}-{n}"))
+            clashes.append(
+                Conflict(
+                    records.path(other),
+                    "slug",
+                    f"'{slug}' is also claimed by {records.path(first)}, which is older and "
+                    f"keeps it; this article is served at {article_path(f'{slug}-{n}')}/",
+                )
+            )
+    return served, clashes
+
+
+def alias_path(alias: str, article_path: Callable[[str], str]) -> str:
+    """Where an alias points from: an old path as written, an old URL's path, or a slug."""
+    if "://" in alias:
+        alias = urlsplit(alias).path
+    if alias.startswith("/"):
+        return alias.rstrip("/") or "/"
+    return article_path(slugify(alias))
+
+
+def redirects_of(
+    records: Records,
+    published: ArticleList,
+    conflicts: list[Conflict],
+    article_path: Callable[[str], str],
+) -> tuple[dict[str, str], frozenset[str]]:
+    """Old path → slug for every alias of a published article (live URLs always win), and
+    every alias as a path."""
+    aliased = [rid for rid in reversed(published.ids) if records.bits(rid) & ALIASED]
+    if not aliased:
+        return {}, frozenset()
+    live = {article_path(records.slug(rid)) for rid in published.ids}
+    redirects: dict[str, str] = {}
+    paths: set[str] = set()
+    for rid in aliased:  # oldest first: the first claim on a path wins
+        article = records.article(rid)
+        for alias in article.aliases:
+            path = alias_path(alias, article_path)
+            paths.add(path)
+            if path in live and path != article_path(article.slug):
+                conflicts.append(
+                    Conflict(
+                        article.path,
+                        "aliases",
+                        f"'{alias}' is a live article's address; "
+                        "it stays that article's and is not redirected",
+                    )
+                )
+            elif redirects.get(path, article.slug) != article.slug:
+                conflicts.append(
+                    Conflict(
+                        article.path,
+                        "aliases",
+                        f"'{alias}' already redirects to "
+                        f"{article_path(redirects[path])}/; it keeps doing so",
+                    )
+                )
+            elif path not in live:
+                redirects[path] = article.slug
+    return redirects, frozenset(paths)
+
+
+class _Grouper:
+    """Articles (newest first) into groups by the slug of a name, with the commonest
+    spelling shown; each name is slugified once, however many articles carry it."""
+
+    def __init__(self, records: Records) -> None:
+        self.records = records
+        self.members: dict[str, array[int]] = defaultdict(lambda: array("I"))
+        self.spellings: dict[str, Counter[str]] = defaultdict(Counter)
+        self._slugs: dict[str, str] = {}
+
+    def add(self, rid: int, names: tuple[str, ...]) -> None:
+        for name in names:
+            slug = self._slugs.get(name)
+            if slug is None:
+                slug = self._slugs[name] = slugify(name)
+            if slug:
+                self.members[slug].append(rid)
+                self.spellings[slug][name] += 1
+
+    def groups(self) -> Mapping[str, Group]:
+        groups = {
+            slug: Group(
+                slug,
+                commonest_name(self.spellings[slug]),
+                ArticleList(self.records, members),
+                dict(self.spellings[slug]),
+            )
+            for slug, members in self.members.items()
+        }
+        return sort_groups(groups)
+
+
+def groups_of(
+    records: Records, published: ArticleList
+) -> tuple[Mapping[str, Group], Mapping[str, Group], Mapping[str, Group], ArticleList]:
+    """Categories, tags and authors of the published articles (newest first), and the
+    deals."""
+    categories, tags, authors = _Grouper(records), _Grouper(records), _Grouper(records)
+    deals = array("I")
+    for rid in published.ids:
+        category = records.category(rid)
+        if category:
+            categories.add(rid, (category,))
+        tags.add(rid, records.tags(rid))
+        authors.add(rid, records.authors(rid))
+        if records.bits(rid) & DEALS:
+            deals.append(rid)
+    return (
+        categories.groups(),
+        tags.groups(),
+        authors.groups(),
+        ArticleList(records, deals),
+    )
+
+
+def regroup(
+    records: Records,
+    groups: Mapping[str, Group],
+    leaving: list[int],
+    arriving: list[int],
+    names_of: Callable[[int], tuple[str, ...]],
+) -> Mapping[str, Group]:
+    """The old groups, with those the changed records belong to (before or after) redone:
+    the old versions taken out, the new ones put in, the spellings counted again."""
+    touched = {slugify(n) for rid in (*leaving, *arriving) for n in names_of(rid)} - {""}
+    if not touched:
+        return groups
+    regrouped = dict(groups)
+    for slug in touched:
+        group = groups.get(slug)
+        out = [r for r in leaving if any(slugify(n) == slug for n in names_of(r))]
+        into = [r for r in arriving if any(slugify(n) == slug for n in names_of(r))]
+        items = (group.articles if group else ArticleList(records)).moved(out, into)
+        spellings = Counter(group.spellings) if group else Counter()
+        spellings.subtract(n for r in out for n in names_of(r) if slugify(n) == slug)
+        spellings.update(n for r in into for n in names_of(r) if slugify(n) == slug)
+        spellings = Counter({n: c for n, c in spellings.items() if c > 0})
+        if items:
+            regrouped[slug] = Group(slug, commonest_name(spellings), items, dict(spellings))
+        else:
+            del regrouped[slug]
+    return sort_groups(regrouped)
