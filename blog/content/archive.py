@@ -15,6 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from blog.content.models import Article
+from blog.content.records import to_us
+from blog.content.tables import ArticleList
 
 FIRST_YEAR, LAST_YEAR = 1, 9999
 _EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -69,6 +71,9 @@ def _utc(year: int, month: int, tz: dt.tzinfo, beyond: dt.datetime) -> dt.dateti
 
 def _older_than(articles: Sequence[Article], moment: dt.datetime) -> int:
     """The position of the first article dated before ``moment`` (the list is newest first)."""
+    if isinstance(articles, ArticleList):  # by the records' dates: no article is made
+        date_us = articles.records.date_us
+        return bisect_right(articles.ids, -to_us(moment), key=lambda rid: -date_us(rid))
     return bisect_right(articles, -moment.timestamp(), key=lambda a: -a.date.timestamp())
 
 

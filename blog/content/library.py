@@ -25,14 +25,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from blog.content import git
+from blog.content import git, snapshot
 from blog.content.catalog import Catalog
+from blog.content.entries import Files
 from blog.content.files import FolderUnreadable, Stamp, is_article_path, is_profile_path, walk
 from blog.content.flags import Windows
 from blog.content.index import Index
 from blog.content.models import Article
 from blog.content.profile_shelf import ProfileEntry, ProfileShelf
 from blog.content.reading import Entry, FileReader
+from blog.content.records import Records
 from blog.content.reports import Reports
 from blog.content.store import Parts, Store
 from blog.content.store_writes import StoreWrites
@@ -42,6 +44,8 @@ from blog.content.watch import ProcessWatch
 __all__ = ["Entry", "Library", "utc_now"]
 
 log = logging.getLogger(__name__)
+
+SNAPSHOT_AFTER = 256  # files read at a start beyond the kept state: keep a new one
 
 #: Called after every swap with the index replaced and the paths whose article changed.
 Listener = Callable[[Index, set[str]], None]
@@ -87,14 +91,18 @@ class Library:
         self.reports = Reports()
         self.reader = FileReader(root, timezone, max_bytes)
         store = store or Store.temporary()
+        store.add_schema(snapshot.SCHEMA)
         self.writes = StoreWrites(store, self.reports)
+        self.records = Records()
+        self.files = Files(self.records)  # every file seen: its record and stamp, or its error
         # The clock through self: tests set it after the library is made.
-        self.catalog = Catalog(lambda: self.clock(), article_path, windows)
+        self.catalog = Catalog(lambda: self.clock(), article_path, windows, self.records)
         self.texts = Texts(self.writes, root, timezone, self.reports.report)
         self.profile_shelf = ProfileShelf(root, max_bytes, self.reports.report)
         self.listeners: list[Listener] = []
         self._watch = ProcessWatch(root)
-        self._entries: dict[str, Entry] = {}
+        self._snapshot_key = snapshot.settings_key(windows, article_path)
+        self._loaded = False
         self._lock = threading.Lock()
 
     def index(self) -> Index:
@@ -133,25 +141,54 @@ class Library:
         return self.catalog.index
 
     def load(self) -> Index:
-        """Read the whole folder now (at start-up, before any request)."""
+        """Read the whole folder now (at start-up, before any request): the state the store
+        kept, if any (``snapshot.py``), then only the files changed since."""
         with self._lock:
             if git.is_checkout(self.root):
                 self.catalog.commits = git.CommitTimes(self.root)
-            try:
-                for rel, stamp, source_hash, article in self.store.recall():
-                    # Each file as last seen; the scan then reads only those changed since.
-                    stamp_key = Stamp(*stamp) if stamp else None
-                    self._entries[rel] = Entry(stamp_key, source_hash, article)
-            except sqlite3.Error as e:  # the scan reads the files not recalled
-                self.writes.failed(e)
-            self.catalog.mark_all(set(self._entries))
-            self._scan()
+            # A second load (a test setting the clock) keeps what the first one read.
+            first, self._loaded = not self._loaded, True
+            restored = self._restore() if first else True
+            recalled = self._recall() if first else 0
+            if not restored:
+                self.catalog.mark_all(set(self.files.paths()))
+            read = self._scan()
             self._rebuild()
-            try:
-                self.store.prune(e.article.source_hash for e in self._entries.values() if e.article)
-            except sqlite3.Error as e:  # housekeeping: the next start prunes
-                self.writes.failed(e)
+            if not restored or recalled + read >= SNAPSHOT_AFTER:
+                self.save()
         return self.catalog.index
+
+    def save(self) -> None:
+        """Keep the library's state in the store for the next start, and forget the texts
+        no file uses any more (housekeeping: a failing store skips both)."""
+        try:
+            snapshot.save(self.store, self.files, self.catalog.index, self._snapshot_key)
+            self.store.prune(self.records.source_hash(rid) for rid in self.files.table.ids)
+        except sqlite3.Error as e:  # the next start reads the folder again
+            self.writes.failed(e)
+
+    def _restore(self) -> bool:
+        """Take the state the store kept, if it is good; True when it was."""
+        saved = snapshot.load(self.store, self._snapshot_key, self.catalog.index.article_path)
+        if saved is None:
+            return False
+        self.records = saved.files.records
+        self.files = saved.files
+        self.catalog.adopt(saved.index)
+        return True
+
+    def _recall(self) -> int:
+        """The files read since the snapshot, each as last remembered (the scan then reads
+        only those changed since); how many."""
+        count = 0
+        try:
+            for rel, stamp, source_hash, article in self.store.recall():
+                self.files.put(rel, Entry(Stamp(*stamp) if stamp else None, source_hash, article))
+                self.catalog.mark(rel)
+                count += 1
+        except sqlite3.Error as e:  # the scan reads the files not recalled
+            self.writes.failed(e)
+        return count
 
     def refresh(self) -> Index:
         """Look for changes now, whatever the interval (after a ``git pull``, say)."""
@@ -179,7 +216,7 @@ class Library:
     def entries(self) -> dict[str, Entry]:
         """Every file seen, good or broken (a copy: for the editors' commands)."""
         with self._lock:
-            return dict(self._entries)
+            return self.files.entries()
 
     @property
     def profile_entries(self) -> dict[str, ProfileEntry]:
@@ -211,16 +248,23 @@ class Library:
         if changed or self._change_due(self.catalog.index):
             self._rebuild()
 
-    def _scan(self) -> bool:
-        """Compare every file's stamp with what we hold; read the ones that differ."""
-        seen: set[str] = set()
-        changed = False
+    def _scan(self) -> int:
+        """Compare every file's stamp with what we hold; read the ones that differ. How many
+        files were read or dropped (0: nothing changed)."""
+        files = self.files
+        seen = bytearray(len(self.records))  # by record: its file is still there
+        seen_paths: set[str] = set()  # broken files, and files read again
+        changed = 0
         try:
             for rel, st in self._walk():
-                seen.add(rel)
-                entry = self._entries.get(rel)
-                if entry is None or entry.stamp != Stamp.of(st):
-                    changed |= self._load(rel)
+                rid = files.rid(rel)
+                if rid is not None:
+                    seen[rid] = 1
+                if rel in files.broken:
+                    seen_paths.add(rel)
+                if (rid is None and rel not in files.broken) or files.stamp(rel) != Stamp.of(st):
+                    changed += self._load(rel)
+                    seen_paths.add(rel)
         except FolderUnreadable:
             # Moved away, unmounted, unreadable: not every article deleted. Keep serving
             # what we have until the folder is back.
@@ -228,10 +272,16 @@ class Library:
             return changed
         if self.reports.settled("<root>"):
             log.warning("content: folder %s readable again", self.root)
-        changed |= self._profiles_changed(self.profile_shelf.scan())
-        for gone in set(self._entries) - seen:
-            self._drop(gone)
-            changed = True
+        changed += self._profiles_changed(self.profile_shelf.scan())
+        gone = [rel for rel in files.broken if rel not in seen_paths]
+        for rid in files.table.ids:
+            if rid < len(seen) and seen[rid]:
+                continue
+            rel = files.records.path(rid)
+            if rel not in seen_paths:
+                gone.append(rel)
+        for rel in gone:
+            changed += self._drop(rel)
         self.writes.flush()
         return changed
 
@@ -256,7 +306,7 @@ class Library:
 
     def _load(self, rel: str) -> bool:
         """(Re)read one file; True when what readers see may have changed."""
-        reading = self.reader.read(rel, self._entries.get(rel))
+        reading = self.reader.read(rel, self.files.get(rel))
         for problem in reading.problems:
             self.reports.report(*problem)
         if reading.keep:
@@ -265,7 +315,7 @@ class Library:
             return self._drop(rel)
         if reading.text is not None:
             self.writes.text(reading.entry.source_hash, reading.text)
-        self._entries[rel] = reading.entry
+        self.files.put(rel, reading.entry)
         self.writes.entry(rel, reading.entry)
         self.catalog.mark(rel)
         return reading.changed
@@ -274,11 +324,11 @@ class Library:
         """Forget a file that is gone; True if it was known."""
         self.writes.entry(rel, None)
         self.catalog.mark(rel)
-        return self._entries.pop(rel, None) is not None
+        return self.files.drop(rel)
 
     def _rebuild(self) -> None:
         """Swap in the index for the files changed since the last one."""
-        old, changed = self.catalog.rebuild(self._entries)
+        old, changed = self.catalog.rebuild(self.files)
         for conflict in self.catalog.index.conflicts:
             self.reports.report(f"conflict:{conflict}", f"conflict: {conflict}")
         for listener in self.listeners:

@@ -88,6 +88,12 @@ class ArticleError(ValueError):
         """The same error, carrying the file's other problems."""
         return ArticleError(self.path, self.line, self.field, self.message, tuple(more))
 
+    def __reduce__(
+        self,
+    ) -> tuple[type[ArticleError], tuple[str, int, str | None, str, tuple[Problem, ...]]]:
+        # Pickled with the library's state (snapshot.py) as what it was made from.
+        return type(self), (self.path, self.line, self.field, self.message, self.more)
+
 
 class Section(NamedTuple):
     """One of the ``mk1``…``mk5`` fields that has text: which one, and its Markdown."""

@@ -81,8 +81,11 @@ def _run(
 
 
 def _render_changed(prerender: Callable[[Article], object], before: Index, after: Index) -> None:
-    """Prerender the article versions ``after`` has and ``before`` had not."""
-    changed = [a for path, a in after.files.items() if before.files.get(path) is not a]
-    changed.sort(key=lambda article: article.date, reverse=True)
-    for article in changed[:PRERENDER]:
-        prerender(article)
+    """Prerender the article versions ``after`` has and ``before`` had not (the newest
+    ``PRERENDER`` of them), found by record number: no article is made for the others."""
+    records = after.records
+    known = set(before.files.rids()) if before.records is records else set()
+    changed = [rid for rid in after.files.rids() if rid not in known]
+    changed.sort(key=records.date_us, reverse=True)
+    for rid in changed[:PRERENDER]:
+        prerender(records.article(rid))

@@ -21,7 +21,8 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from blog.content import git
 from blog.content.fields import slugify
 from blog.content.library import Entry, Library
-from blog.editor.check import Finding, Rules, check_entries, check_profiles, summary
+from blog.editor.check import Finding, Rules, check_profiles, summary
+from blog.editor.check_files import check_files
 from blog.web import previews
 from blog.web.state import get_images, get_library, get_settings
 
@@ -47,9 +48,9 @@ def run_check(paths: Sequence[Path], fmt: str = "text", strict: bool = False) ->
         chosen = {rel: entries[rel] for rel in entries if selected is None or rel in selected}
         authors = {rel: profiles[rel] for rel in profiles if selected is None or rel in selected}
         missing = (selected or set()) - set(entries) - set(profiles)
-        texts = {rel: _read_text(library.root / rel) for rel in (*chosen, *authors)}
+        texts = {rel: _read_text(library.root / rel) for rel in authors}
         index, rules = library.index(), _rules(library)
-        findings += check_entries(chosen, index, rules, texts, library.parts, get_images())
+        findings += check_files(library, chosen, rules, get_images())
         findings += check_profiles(authors, index, rules, texts)
         findings += [
             Finding(rel, 1, "error", "file", "not readable as an article")

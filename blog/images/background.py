@@ -19,11 +19,12 @@ worker's request threads (Linux), so making variants never slows a page.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from blog.content.models import Article
 from blog.content.store import Parts
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 RETRY_EVERY = 60.0  # seconds between looks for failed fetches whose wait is over
 NICENESS = 10
+BACKLOG_BATCH = 256  # backlog articles fetched before their sizes are made
 
 
 class ImagePreparer:
@@ -50,6 +52,9 @@ class ImagePreparer:
         self.retry_every = retry_every
         self._queue: deque[Article] = deque()  # their remote images to fetch
         self._making: deque[Article] = deque()  # fetched: their images' sizes to make
+        # Articles to look at once the queue is empty, taken a batch at a time (every
+        # article at a worker's start: 100,000 of them are not held in memory at once).
+        self._backlog: Iterator[Article] = iter(())
         self._queued: set[tuple[str, str]] = set()  # (path, content hash) in the queue
         self._done: set[str] = set()  # remote references fetched and prepared, here or elsewhere
         self._waiting: set[str] = set()  # remote references without a picture yet
@@ -83,10 +88,29 @@ class ImagePreparer:
         for article in articles:
             self.submit(article)
 
+    def submit_backlog(self, articles: Iterable[Article]) -> None:
+        """Look at these articles after the queue, taking each only when its turn comes."""
+        with self._wake:
+            self._backlog = itertools.chain(self._backlog, articles)
+            self._wake.notify()
+
     def idle(self) -> bool:
         """True when nothing is queued (tests wait for it)."""
         with self._wake:
-            return not self._queue and not self._making
+            return not self._take_backlog() and not self._making
+
+    def _take_backlog(self) -> bool:
+        """(Held: ``self._wake``.) Fill the fetch queue from the backlog when it is empty and
+        few articles wait for their sizes; True when anything is queued to fetch."""
+        while not self._queue and len(self._making) < BACKLOG_BATCH:
+            following = next(self._backlog, None)
+            if following is None:
+                break
+            key = (following.path, following.source_hash)
+            if key not in self._queued:
+                self._queued.add(key)
+                self._queue.append(following)
+        return bool(self._queue)
 
     def fetch_article(self, article: Article) -> None:
         """Fetch the remote images ``article`` shows, when due; make no sizes yet."""
@@ -136,7 +160,7 @@ class ImagePreparer:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
         while not self._stop.is_set():
             with self._wake:
-                if not self._queue and not self._making:
+                if not self._take_backlog() and not self._making:
                     self._wake.wait(self.retry_every)
                 fetching = bool(self._queue)
                 queue = self._queue if fetching else self._making

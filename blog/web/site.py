@@ -9,6 +9,7 @@ import hashlib
 import logging
 import sqlite3
 from collections.abc import Mapping
+from itertools import chain
 from pathlib import Path
 
 import click
@@ -94,8 +95,8 @@ def prepare_worker(app: Flask) -> None:
         lambda old, changed: preparer.submit_all(library.current.files.get(p) for p in changed)
     )
     preparer.start()
-    newest_first = sorted(library.current.files.values(), key=lambda a: a.date, reverse=True)
-    preparer.submit_all(newest_first)
+    index = library.current  # newest first, each article made only when its turn comes
+    preparer.submit_backlog(chain(index.articles, index.unpublished.values()))
     try:
         get_search(app).current()
     except sqlite3.Error as e:  # pages do not need search: the worker serves them regardless
