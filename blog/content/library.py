@@ -21,16 +21,17 @@ import os
 import sqlite3
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from blog.content import git, snapshot
+from blog.content import bulk, git, snapshot
 from blog.content.catalog import Catalog
-from blog.content.entries import Files
+from blog.content.entries import Broken, Files
 from blog.content.files import FolderUnreadable, Stamp, is_article_path, is_profile_path, walk
 from blog.content.flags import Windows
-from blog.content.index import Index
+from blog.content.index import Index, build_index
 from blog.content.models import Article
 from blog.content.profile_shelf import ProfileEntry, ProfileShelf
 from blog.content.reading import Entry, FileReader
@@ -38,6 +39,7 @@ from blog.content.records import Records
 from blog.content.reports import Reports
 from blog.content.store import Parts, Store
 from blog.content.store_writes import StoreWrites
+from blog.content.tables import KeyTable
 from blog.content.texts import Texts
 from blog.content.watch import ProcessWatch
 
@@ -150,7 +152,7 @@ class Library:
             first, self._loaded = not self._loaded, True
             restored = self._restore() if first else True
             recalled = self._recall() if first else 0
-            if not restored:
+            if not restored and not self._read_in_bulk():
                 self.catalog.mark_all(set(self.files.paths()))
             read = self._scan()
             self._rebuild()
@@ -175,6 +177,49 @@ class Library:
         self.records = saved.files.records
         self.files = saved.files
         self.catalog.adopt(saved.index)
+        return True
+
+    def _read_in_bulk(self) -> bool:
+        """A first start over many files: read them all on every core (``bulk.py``) and
+        index them at once; False when there are too few for that to pay."""
+        try:
+            listing = [rel for rel, _ in self._walk()]
+        except FolderUnreadable:
+            return False
+        if len(listing) < bulk.BULK_FROM or len(self.files) or self.files.broken:
+            return False
+        committed = None
+        if self.catalog.commits is not None:
+            self.catalog.commits.update()
+            committed = self.catalog.commits.times
+        records, files = self.records, self.files
+        pairs: list[tuple[int, int]] = []  # (path hash, record)
+        for chunk in bulk.read_all(self.reader, listing, committed):
+            numbers = records.extend(chunk.names, chunk.segment)
+            for read in chunk.files:
+                for problem in read.problems:
+                    self.reports.report(*problem)
+                rid = numbers[read.local] if read.local >= 0 else None
+                if rid is not None:
+                    pairs.append((read.path_hash, rid))
+                    files.set_stamps(range(rid, rid + 1), [read.stamp])
+                if read.error is not None:
+                    files.broken[read.rel] = Broken(read.stamp, read.source_hash, read.error)
+        records.freeze()
+        pairs.sort()
+        files.table = KeyTable(
+            records, "path", array("Q", (h for h, _ in pairs)), array("I", (r for _, r in pairs))
+        )
+        index = self.catalog.index
+        self.catalog.adopt(
+            build_index(
+                files.articles(),
+                self.clock(),
+                files.errors(),
+                article_path=index.article_path,
+                windows=index.windows,
+            )
+        )
         return True
 
     def _recall(self) -> int:

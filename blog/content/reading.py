@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from blog.content.files import Stamp, inside
+from blog.content.light import LightUnsure, light_article
 from blog.content.models import Article, ArticleError, parse_article
 from blog.content.store import Parts
 
@@ -54,8 +55,10 @@ class FileReader:
         self.timezone = timezone
         self.max_bytes = max_bytes
 
-    def read(self, rel: str, old: Entry | None) -> Reading:
-        """The file ``rel`` now, given what was last seen of it."""
+    def read(self, rel: str, old: Entry | None, light: bool = False) -> Reading:
+        """The file ``rel`` now, given what was last seen of it; ``light``: its article
+        without reading its text where that is certain to give the same (``light.py``: a
+        first start), and then no text for the store."""
         path = self.root / rel
         try:
             if path.is_symlink() and not inside(self.root, str(path)):
@@ -75,12 +78,21 @@ class FileReader:
             return Reading(
                 old, False, problems=(Problem(rel, f"{rel}:1: unreadable: {e}"),), keep=True
             )
-        return self._parsed(rel, old, Stamp.of(st), data)
+        return self._parsed(rel, old, Stamp.of(st), data, light)
 
-    def _parsed(self, rel: str, old: Entry | None, stamp: Stamp, data: bytes) -> Reading:
+    def _parsed(
+        self, rel: str, old: Entry | None, stamp: Stamp, data: bytes, light: bool = False
+    ) -> Reading:
         source_hash = hashlib.sha256(data).hexdigest()
         if old is not None and old.source_hash == source_hash:  # touched, not changed
             return Reading(Entry(stamp, source_hash, old.article, old.error), False)
+        if light:
+            try:
+                article = light_article(rel, data, source_hash, self.timezone)
+            except LightUnsure:
+                pass  # parsed whole, below
+            else:
+                return Reading(Entry(stamp, source_hash, article), True)
         try:
             article = parse_article(rel, data, source_hash, self.timezone)
         except ArticleError as e:

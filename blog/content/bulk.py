@@ -1,0 +1,123 @@
+"""A first start: every file read on every core, straight into records.
+
+With an empty store (a new host, another parser version) a library of 100,000 files read
+one by one took a hundred seconds. Here the folder's listing is cut into chunks; a pool of
+processes (forked: they start with everything loaded) reads each chunk's files, their
+articles without their text (``light.py``), and packs them into a segment of records
+(``records.Builder``); the library joins the segments in order into its records' base.
+The text of each article is read later, in the background (the search index's build stores
+it as it goes), or by the first page that needs it.
+
+Errors are the same as one by one (the same ``FileReader``); they are returned with the
+file, to be reported by the library as it would have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+from blog.content.files import Stamp
+from blog.content.models import ArticleError
+from blog.content.reading import FileReader, Problem
+from blog.content.records import Builder, Segment
+from blog.content.tables import key_hash
+
+BULK_FROM = 2000  # files a start must read before a pool is worth its start
+CHUNK = 500  # files per task
+
+
+class FileRead(NamedTuple):
+    """One file of a chunk: its record in the chunk's segment (-1: none) and what else the
+    library keeps of it."""
+
+    rel: str
+    local: int
+    path_hash: int
+    stamp: Stamp | None
+    source_hash: str
+    error: ArticleError | None
+    problems: tuple[Problem, ...]
+
+
+@dataclass
+class ChunkRead:
+    """What a worker sends back for a chunk: its records, and its files in order."""
+
+    names: list[str]
+    segment: Segment
+    files: list[FileRead]
+
+
+@dataclass(frozen=True)
+class _Job:
+    reader: FileReader
+    committed: Mapping[str, dt.datetime]  # the last commit's time of each file, if any
+
+
+_job: _Job | None = None  # this worker's (set before the fork, inherited)
+
+
+def workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def read_all(
+    reader: FileReader,
+    rels: Iterable[str],
+    committed: Mapping[str, dt.datetime] | None = None,
+    processes: int | None = None,
+) -> Iterator[ChunkRead]:
+    """The files ``rels`` read in chunks, on every core; the chunks in order."""
+    global _job
+    rels = list(rels)
+    chunks = [rels[i : i + CHUNK] for i in range(0, len(rels), CHUNK)]
+    _job = _Job(reader, committed or {})
+    try:
+        count = processes or workers()
+        if count < 2 or len(chunks) < 2:
+            yield from map(_read_chunk, chunks)
+            return
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            yield from pool.imap(_read_chunk, chunks)
+    finally:
+        _job = None
+
+
+def _read_chunk(rels: list[str]) -> ChunkRead:
+    assert _job is not None
+    reader, committed = _job.reader, _job.committed
+    builder = Builder()
+    files: list[FileRead] = []
+    for rel in rels:
+        reading = reader.read(rel, None, light=True)
+        entry = reading.entry
+        if entry is None:
+            continue  # gone since the listing, or unreadable
+        local = -1
+        if entry.article is not None:
+            article = entry.article
+            if committed.get(rel) is not None:
+                article = replace(article, committed=committed[rel])
+            local = builder.add(article)
+        files.append(
+            FileRead(
+                rel,
+                local,
+                key_hash(rel),
+                entry.stamp,
+                entry.source_hash,
+                entry.error,
+                reading.problems,
+            )
+        )
+    names, segment = builder.finish()
+    return ChunkRead(names, segment, files)

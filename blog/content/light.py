@@ -1,0 +1,170 @@
+"""An article as listings need it, read in a third of the time: for a first start.
+
+``parse_article`` spends most of its time on the folded sections ``mk1``…``mk5``: YAML reads
+kilobytes of text only for the page to show, and the traps in them are looked for. A first
+start of 100,000 files needs every article's fields, not their text (that is read later, in
+the background). So the sections are cut out of the front matter before YAML sees it, the
+rest goes through ``parse_article`` itself (the same fields, the same rules), and the word
+count is taken from the sections' lines as written: folding only changes whitespace, and
+words are what lies between whitespace.
+
+Only where that is certain. A section is cut only when it is a block scalar (``mk1: >-``)
+whose every line is indented as YAML requires, with nothing YAML refuses in it, in a front
+matter whose other lines open no quote or bracket a cut could cut in two; and a file that
+does not parse this way is parsed whole, so every error names its true line. Anything else
+(``LightUnsure``) is parsed whole by the caller. The tests hold the two readers' articles
+equal over every kind of file they have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+
+from blog.content.fields import NOT_XML
+from blog.content.models import SECTION_KEYS, Article, parse_article
+
+_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)  # python-frontmatter's, exactly
+# Patterns that start with a line break, not "^": the engine then skips to each line break
+# at C speed rather than trying every character (a front matter holds thousands).
+_SECTION_HEAD = re.compile(
+    r"\n(mk[1-5])[ \t]*:[ \t]*([|>](?:[1-9][-+]?|[-+][1-9]?)?)[ \t]*(?=\n|$)"
+)
+_OTHER_SECTION = re.compile(r"\nmk[1-5][ \t]*:[^\n]*")  # not a block scalar: left to YAML
+_TOP_LEVEL_LINE = re.compile(r"\n(?=[^ \t\n])")  # the end of a block scalar's lines
+_FIRST_TEXT = re.compile(r"\n( *)[^ \n]")
+_INDICATOR = re.compile(r"[1-9]")
+_TAG = re.compile(r"<[^<>]*>")  # models.py's, for the word count
+# What YAML refuses that the decoding leaves in (it removes what XML cannot carry), and
+# what YAML, not Python, takes for a line break or a byte-order mark.
+_UNSURE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
+# Bytes that ask for the decoding's clean-up: control characters, U+FFFE and U+FFFF.
+_CONTROL = bytes(c for c in range(32) if c not in (9, 10, 13))
+_KEEP = bytes(c for c in range(256) if c not in _CONTROL)
+# A value that may run past its line: a quote or a bracket opened (after a key, a dash).
+_OPENS = re.compile(r"\n[ \t]*(?:-[ \t]+)*(?:[^\s#\"'\[{][^:\n]*:[ \t]+)?([\"'\[{])([^\n]*)")
+
+
+class LightUnsure(Exception):
+    """The file is not one the light reader can vouch for: parse it whole."""
+
+
+def light_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Article:
+    """``parse_article(...).without_text()`` for ``data``, its problems left out; raises
+    ``LightUnsure`` when the file must be parsed whole (an error, or a shape not covered)."""
+    text = _decode(data)
+    split = _split(text)
+    if split is None:
+        raise LightUnsure(path)
+    fm_text, body = split
+    cut = _cut(fm_text)
+    if cut is None:
+        raise LightUnsure(path)
+    reduced, sections = cut
+    try:
+        article = parse_article(path, f"---\n{reduced}\n---\n".encode(), source_hash, tz)
+    except ValueError as e:  # an error: its line is the whole file's
+        raise LightUnsure(path) from e
+    kept = dict(article.parts[:-1])  # sections that were not cut (short, plain ones)
+    parts = [sections.get(key) or kept.get(key, "") for key in SECTION_KEYS]
+    markdown = "\n\n".join([*(p for p in parts if p), body.strip()])
+    words = len(_TAG.sub(" ", markdown).split())
+    return replace(article, sections=(), body="", has_text=False, word_count=words, problems=())
+
+
+def _decode(data: bytes) -> str:
+    """``models._decode``: UTF-8 with or without a byte-order mark, line ends as LF, what XML
+    cannot carry removed (rare: looked for in the bytes first)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise LightUnsure("not UTF-8") from e
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    clean = len(data.translate(None, _KEEP)) == 0 and b"\xef\xbf\xbe" not in data
+    if clean and b"\xef\xbf\xbf" not in data:
+        return text
+    return NOT_XML.sub("", text)
+
+
+def _split(text: str) -> tuple[str, str] | None:
+    """(front matter, body) as python-frontmatter splits them, found without a search
+    through every character; None when the text does not start as usual."""
+    first = _BOUNDARY.match(text)
+    if first is None:
+        return None
+    at = first.end()
+    while True:
+        line = text.find("\n---", at)
+        if line < 0:
+            return None
+        second = _BOUNDARY.match(text, line + 1)
+        if second is not None:
+            return text[first.end() : line + 1], text[second.end() :]
+        at = line + 1
+
+
+def _cut(fm_text: str) -> tuple[str, dict[str, str]] | None:
+    """The front matter without its block-scalar sections, and each section's text as
+    written; None when anything makes that uncertain. Regular expressions over the whole
+    text, not a loop over its lines: this runs for every file of a first start."""
+    if not fm_text.startswith("\n") or "\x7f" in fm_text:
+        return None
+    if not fm_text.isascii() and _UNSURE.search(fm_text):
+        return None
+    sections: dict[str, str] = {}
+    kept: list[str] = []
+    at = 0
+    for head in _SECTION_HEAD.finditer(fm_text):
+        following = _TOP_LEVEL_LINE.search(fm_text, head.end())
+        end = following.start() + 1 if following else len(fm_text)
+        text = _block_text(fm_text[head.end() : end], head[2])
+        if text is None:
+            return None
+        kept.append(fm_text[at : head.start() + 1])
+        sections[head[1]] = text  # a key given twice: YAML keeps the last
+        at = end
+    kept.append(fm_text[at:])
+    reduced = "".join(kept)
+    for plain in _OTHER_SECTION.finditer(reduced):
+        following = reduced[plain.end() + 1 : plain.end() + 2]
+        if following and following in " \t-":
+            return None  # a section YAML reads from more than its own line
+    for opened in _OPENS.finditer(reduced):
+        if not _closed(opened[1], opened[2]):
+            return None  # a quote or bracket that may go on past its line
+    return reduced, sections
+
+
+def _block_text(block: str, header: str) -> str | None:
+    """A block scalar's text (its words as YAML would give them; ``block`` is its lines,
+    each after a line break), or None when YAML would read its lines otherwise: a line less
+    indented than the first, a tab where indentation goes, blank lines before the text
+    deeper than it."""
+    indicator = _INDICATOR.search(header)
+    if indicator:
+        indent = int(indicator[0])
+    else:
+        first = _FIRST_TEXT.search(block)
+        if first is None:
+            return ""  # no text at all
+        indent = len(first[1])
+        if indent == 0 or block[first.end() - 1] == "\t":
+            return None
+        if any(len(line) > indent for line in block[: first.start()].split("\n")):
+            return None  # YAML takes the deepest leading blank line for the indentation
+    if re.search(f"\n {{0,{indent - 1}}}[^ \n]", block):
+        return None
+    return block.strip()
+
+
+def _closed(quote: str, rest: str) -> bool:
+    """True when a value opened with ``quote`` on a line is closed on it too."""
+    rest = rest.rstrip()
+    if quote in "[{":
+        return rest.endswith("]" if quote == "[" else "}") and "#" not in rest
+    if quote == "'":
+        return rest.endswith("'") and rest.count("'") % 2 == 1
+    escaped = re.sub(r"\\.", "", rest)
+    return escaped.endswith('"') and escaped.count('"') == 1
