@@ -128,8 +128,8 @@ def _cut(fm_text: str) -> tuple[str, dict[str, str]] | None:
     kept.append(fm_text[at:])
     reduced = "".join(kept)
     for plain in _OTHER_SECTION.finditer(reduced):
-        following = reduced[plain.end() + 1 : plain.end() + 2]
-        if following and following in " \t-":
+        after = reduced[plain.end() + 1 : plain.end() + 2]
+        if after and after in " \t-":
             return None  # a section YAML reads from more than its own line
     for opened in _OPENS.finditer(reduced):
         if not _closed(opened[1], opened[2]):
