@@ -24,6 +24,7 @@ from blog.web.pictures import init_app as serve_pictures
 from blog.web.search import bp as search_page
 from blog.web.site import code_fingerprint, prepare_worker
 from blog.web.state import get_library
+from blog.web.status import bp as status
 from blog.web.webhook import bp as webhook
 
 
@@ -47,7 +48,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     assets.init_app(app)
     serve_pictures(app)  # <picture> for templates (media.py: /img/… and /media/…)
     templating.init_app(app)
-    blueprints = (pages, author_pages, archive_pages, feeds_and_sitemaps, search_page, webhook)
+    blueprints = (
+        pages,
+        author_pages,
+        archive_pages,
+        feeds_and_sitemaps,
+        search_page,
+        webhook,
+        status,
+    )
     for blueprint in (*blueprints, media):
         app.register_blueprint(blueprint)
     if settings.DECAP_BACKEND:  # else /admin/ is an unknown URL, a 404

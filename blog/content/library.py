@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
 import os
 import sqlite3
 import threading
@@ -24,6 +25,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from blog.content import bulk, git, snapshot
@@ -152,6 +154,8 @@ class Library:
             first, self._loaded = not self._loaded, True
             restored = self._restore() if first else True
             recalled = self._recall() if first else 0
+            if not restored and self._read_in_child():
+                restored = self._restore()
             if not restored and not self._read_in_bulk():
                 self.catalog.mark_all(set(self.files.paths()))
             read = self._scan()
@@ -178,6 +182,51 @@ class Library:
         self.files = saved.files
         self.catalog.adopt(saved.index)
         return True
+
+    def _read_in_child(self) -> bool:
+        """A first start over many files, in a child process that reads them in bulk and
+        keeps the result in the store: this process then reads it back in one piece, as on
+        any restart, and keeps none of the bulk read's garbage (the workers gunicorn forks
+        from it would share it). False when there are too few files, or the child failed."""
+        if not self._bulk_due():
+            return False
+        started = time.perf_counter()
+        child = multiprocessing.get_context("fork").Process(
+            target=self._bulk_child, name="content-first-read"
+        )
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            log.warning("content: first read in a child process failed; reading here")
+            return False
+        log.info(
+            "content: first start: %s read in %.1f s on %d cores; article texts and the "
+            "search index are filled in behind",
+            self.root,
+            time.perf_counter() - started,
+            bulk.workers(),
+        )
+        return True
+
+    def _bulk_child(self) -> None:
+        """The child's work: read in bulk, keep it in the store (errors are reported by the
+        parent, which reads broken files again)."""
+        self.reports.report = lambda *args, **kwargs: None  # type: ignore[method-assign]
+        if not self._read_in_bulk():
+            raise SystemExit(1)
+        try:
+            snapshot.save(self.store, self.files, self.catalog.index, self._snapshot_key)
+        except sqlite3.Error as e:
+            raise SystemExit(1) from e
+
+    def _bulk_due(self) -> bool:
+        """True when this start must read enough files for a pool to pay for itself."""
+        if len(self.files) or self.files.broken:
+            return False
+        try:
+            return sum(1 for _ in islice(self._walk(), bulk.BULK_FROM)) >= bulk.BULK_FROM
+        except FolderUnreadable:
+            return False
 
     def _read_in_bulk(self) -> bool:
         """A first start over many files: read them all on every core (``bulk.py``) and

@@ -40,6 +40,15 @@ class LiveSearch:
                     self._version = index.version
         return self.engine
 
+    def progress(self) -> int:
+        """How many published articles are not searchable yet (0: search is complete);
+        synced first. ``sqlite3.Error`` when the store fails."""
+        try:
+            return self.current().missing
+        except sqlite3.Error as e:
+            self._failed(e)
+            raise
+
     def search(self, query: str, limit: int, offset: int) -> tuple[Results, int]:
         """(a page of results, how many articles are not searchable yet), the engine synced
         first. After a store error it starts again from nothing (the file may be a new one)
