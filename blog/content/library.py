@@ -162,6 +162,7 @@ class Library:
             self._rebuild()
             if not restored or recalled + read >= SNAPSHOT_AFTER:
                 self.save()
+            self.schedule.checked_at = time.monotonic()  # this was the look for changes
         return self.catalog.index
 
     def save(self) -> None:

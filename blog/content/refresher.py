@@ -54,13 +54,16 @@ def _run(
     seen = library.current
     failing: str | None = None  # the failure last logged, while refreshing keeps failing
     pause = library.check_interval
+    first = True  # at once: the scan for what changed since the index was read
     while not stop.is_set():
         # Woken by the kernel's first event for the folder (at the latest after an
         # interval: the scanning fallback, a scheduled publication), then a moment for the
         # rest of a burst (a pull writes many files) to arrive.
-        library.wait_for_change(pause)
-        if stop.wait(SETTLE):
-            return
+        if not first:
+            library.wait_for_change(pause)
+            if stop.wait(SETTLE):
+                return
+        first = False
         try:
             index = library.refresh()
             if index is not seen:

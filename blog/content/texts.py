@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +29,7 @@ class Texts:
         writes: StoreWrites,
         root: Path,
         timezone: dt.tzinfo,
-        report: Callable[[str, str], None],
+        report: Callable[..., None],
     ) -> None:
         self.writes = writes
         self.root = root
@@ -71,8 +72,17 @@ class Texts:
             data = (self.root / article.path).read_bytes()
             if hashlib.sha256(data).hexdigest() != article.source_hash:
                 return None
-            parts = parse_article(article.path, data, article.source_hash, self.timezone).parts
+            whole = parse_article(article.path, data, article.source_hash, self.timezone)
         except (OSError, ArticleError):
             return None
+        # Read whole for the first time since a first start read it light: its problems
+        # are logged now (once, with the same keys as when a file is read).
+        for p in whole.problems:
+            self._report(
+                f"{article.path}:{article.source_hash}:{p.line}:{p.field}",
+                f"{article.path}:{p.line}: {p.field}: {p.message}",
+                logging.ERROR if p.severity == "error" else logging.WARNING,
+            )
+        parts = whole.parts
         self.writes.store_text(article.source_hash, parts)
         return parts

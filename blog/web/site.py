@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
+import threading
 from collections.abc import Mapping
 from itertools import chain
 from pathlib import Path
@@ -81,14 +82,13 @@ def assemble(app: Flask, settings: Settings) -> None:
 
 
 def prepare_worker(app: Flask) -> None:
-    """A new gunicorn worker's work before its first request (gunicorn.conf.py calls it):
-    start watching the content folder, with the scan that catches edits since the master
-    loaded, and bring the search index up to date. Requests would otherwise pay for both.
-    From then on a thread of the worker's own looks for changes (``refresher.py``), and
-    another prepares the images of every article, then of each one that changes
-    (``images/background.py``)."""
+    """A new gunicorn worker's work, none of it before its first request (gunicorn.conf.py
+    calls it): a thread of the worker's own looks for changes (``refresher.py``), at once
+    for the edits made since the master read the content, then as the kernel reports
+    them; another brings the search index up to date (building it, behind a first start,
+    newest first: ``/-/ready`` says when it is done); another prepares the images of every
+    article, then of each one that changes (``images/background.py``)."""
     library = get_library(app)
-    library.refresh()
     keep_fresh(library, prerender=get_html(app).html)
     preparer = app.extensions["blog.image_preparer"] = ImagePreparer(get_images(app), library.parts)
     library.listeners.append(
@@ -97,6 +97,10 @@ def prepare_worker(app: Flask) -> None:
     preparer.start()
     index = library.current  # newest first, each article made only when its turn comes
     preparer.submit_backlog(chain(index.articles, index.unpublished.values()))
+    threading.Thread(target=_sync_search, args=(app,), name="search-sync", daemon=True).start()
+
+
+def _sync_search(app: Flask) -> None:
     try:
         get_search(app).current()
     except sqlite3.Error as e:  # pages do not need search: the worker serves them regardless
