@@ -303,6 +303,15 @@ class Library:
         """(field, Markdown) of the article's sections and body, from the store."""
         return self.texts.parts(article)
 
+    def stored_parts(self, article: Article) -> Parts:
+        """The article's text if the store has it, without reading its file: for background
+        work over every article (behind a first start, texts arrive as search is built);
+        ``LookupError`` when it has not."""
+        parts = self.texts.stored(article)
+        if parts is None:
+            raise LookupError(f"{article.path}: text not stored yet")
+        return parts
+
     def text_lost(self, article: Article) -> bool:
         """True when this version's text was found nowhere (its page must not be kept)."""
         return self.texts.lost(article)

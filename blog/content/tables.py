@@ -11,6 +11,7 @@ index never changes under its readers.
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import overload
 
 from blog.content.models import Article
-from blog.content.records import Records
+from blog.content.records import Records, from_us
 
 
 def key_hash(key: str) -> int:
@@ -70,6 +71,19 @@ class ArticleList(Sequence[Article]):
 
     def __repr__(self) -> str:
         return f"ArticleList({len(self)} articles)"
+
+    def newest_change(self) -> dt.datetime | None:
+        """``Article.modified`` of the most recently changed article (None: no article),
+        from the records' dates alone."""
+        modified = self.records.modified_us
+        newest = max((modified(rid) for rid in self.ids), default=None)
+        return None if newest is None else from_us(newest)
+
+    def slugs_changed(self) -> Iterator[tuple[str, dt.datetime]]:
+        """(slug, ``Article.modified``) of each article, in order, without making one."""
+        records = self.records
+        for rid in self.ids:
+            yield records.slug(rid), from_us(records.modified_us(rid))
 
     def position(self, key: tuple[int, str]) -> int:
         """Where an article with this (date, path) is, or would go, in publication order

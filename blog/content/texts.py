@@ -66,6 +66,19 @@ class Texts:
         self._lost.discard(article.source_hash)
         return parts
 
+    def stored(self, article: Article) -> Parts | None:
+        """The article's text from memory or the store only (None: not there, or the store
+        failed)."""
+        if article.has_text:
+            return article.parts
+        parts = self.writes.unstored(article.source_hash)
+        if parts is None:
+            try:
+                parts = self.writes.store.parts(article.source_hash)
+            except sqlite3.Error as e:
+                self.writes.failed(e)
+        return parts
+
     def _reread(self, article: Article) -> Parts | None:
         """The store lacks this version: its file may still hold it (stored again then)."""
         try:

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 RETRY_EVERY = 60.0  # seconds between looks for failed fetches whose wait is over
 NICENESS = 10
 BACKLOG_BATCH = 256  # backlog articles fetched before their sizes are made
+DONE_KEPT = 4096
 
 
 class ImagePreparer:
@@ -56,7 +57,10 @@ class ImagePreparer:
         # article at a worker's start: 100,000 of them are not held in memory at once).
         self._backlog: Iterator[Article] = iter(())
         self._queued: set[tuple[str, str]] = set()  # (path, content hash) in the queue
-        self._done: set[str] = set()  # remote references fetched and prepared, here or elsewhere
+        # Remote references fetched and prepared, here or elsewhere: the latest DONE_KEPT of
+        # them (one prepared again costs a few file checks; a set of every URL of 100,000
+        # articles would cost each worker megabytes).
+        self._done: dict[str, None] = {}
         self._waiting: set[str] = set()  # remote references without a picture yet
         self._wake = threading.Condition()
         self._stop = threading.Event()
@@ -142,8 +146,13 @@ class ImagePreparer:
                 self._waiting.add(reference)
             else:
                 self._waiting.discard(reference)
-                self._done.add(reference)
+                self._mark_done(reference)
         return results
+
+    def _mark_done(self, reference: str) -> None:
+        self._done[reference] = None
+        while len(self._done) > DONE_KEPT:
+            del self._done[next(iter(self._done))]
 
     def retry_due(self) -> None:
         """Prepare again the remote images whose fetch failed and whose wait is over."""
@@ -153,7 +162,7 @@ class ImagePreparer:
             picture = self.images.prepare(reference)
             if isinstance(picture, Picture) or picture.kind in ("svg", "hotlink"):
                 self._waiting.discard(reference)
-                self._done.add(reference)
+                self._mark_done(reference)
 
     def _run(self) -> None:
         with contextlib.suppress(OSError, AttributeError):  # this thread only; Linux

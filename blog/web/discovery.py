@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -15,8 +16,9 @@ from werkzeug.wrappers import Response as HTTPResponse
 
 from blog.content import archive
 from blog.content.archive import Period
-from blog.content.index import EPOCH, Index
+from blog.content.index import EPOCH, Group, Index
 from blog.content.models import Article
+from blog.content.tables import ArticleList
 from blog.images.models import Picture
 from blog.markup.render import feed_html
 from blog.web import feeds, pictures
@@ -174,18 +176,36 @@ def _followed(
 SitemapPage = tuple[str, dict[str, Any], dt.datetime]  # endpoint, its values, last change
 
 
-def _sitemap_pages(index: Index, tz: dt.tzinfo) -> list[SitemapPage]:
-    """(endpoint, values, last change) of every published page worth crawling."""
-    pages: list[SitemapPage] = [("site.home", {}, index.last_modified)]
-    for endpoint, groups in (
+def _sitemap_pages(index: Index, tz: dt.tzinfo) -> Iterator[SitemapPage]:
+    """(endpoint, values, last change) of every published page worth crawling, one at a
+    time: at 100,000 articles a list of them all cost a worker tens of megabytes."""
+    yield ("site.home", {}, index.last_modified)
+    for endpoint, groups in _group_pages(index):
+        for group in groups.values():
+            yield (endpoint, {"slug": group.slug}, newest_change(group.articles))
+    yield from _archive_pages(index, tz)
+    for slug, modified in _slugs_changed(index.articles):
+        yield ("site.article", {"slug": slug}, modified)
+
+
+def _group_pages(index: Index) -> list[tuple[str, Mapping[str, Group]]]:
+    return [
         ("site.category", index.categories),
         ("site.tag", index.tags),
         ("authors.author", index.authors),
-    ):
-        pages += [(endpoint, {"slug": g.slug}, newest_change(g.articles)) for g in groups.values()]
-    pages += _archive_pages(index, tz)
-    pages += [("site.article", {"slug": a.slug}, a.modified) for a in index.articles]
-    return pages
+    ]
+
+
+def _slugs_changed(articles: Sequence[Article]) -> Iterator[tuple[str, dt.datetime]]:
+    if isinstance(articles, ArticleList):
+        return articles.slugs_changed()
+    return ((a.slug, a.modified) for a in articles)
+
+
+def _page_count(index: Index, tz: dt.tzinfo) -> int:
+    """How many pages ``_sitemap_pages`` gives, counted without making them."""
+    groups = sum(len(groups) for _, groups in _group_pages(index))
+    return 1 + groups + len(_archive_pages(index, tz)) + len(index.articles)
 
 
 def _archive_pages(index: Index, tz: dt.tzinfo) -> list[SitemapPage]:
@@ -204,15 +224,16 @@ def _archive_pages(index: Index, tz: dt.tzinfo) -> list[SitemapPage]:
     return pages
 
 
-def _sitemap_urls() -> list[tuple[str, dt.datetime]]:
-    """Every published page worth crawling, with when it last changed."""
-    pages = _sitemap_pages(current_index(), get_library().timezone)
+def _sitemap_urls(start: int = 0, stop: int | None = None) -> list[tuple[str, dt.datetime]]:
+    """The published pages worth crawling from ``start`` to ``stop``, with when each
+    last changed."""
+    pages = islice(_sitemap_pages(current_index(), get_library().timezone), start, stop)
     return [(external_url(e, **values), m) for e, values, m in pages]
 
 
 def sitemap_parts(index: Index, limit: int, tz: dt.tzinfo) -> int:
     """How many numbered sitemaps the site has (for freeze)."""
-    return _part_count(len(_sitemap_pages(index, tz)), limit)
+    return _part_count(_page_count(index, tz), limit)
 
 
 def _part_count(urls: int, limit: int) -> int:
@@ -232,14 +253,20 @@ def _xml(template: str, modified: dt.datetime, **context: object) -> HTTPRespons
 @cached_page
 def sitemap() -> HTTPResponse:
     """The sitemap; past ``SITEMAP_MAX_URLS`` URLs, an index of numbered sitemaps."""
-    urls = _sitemap_urls()
+    index, tz = current_index(), get_library().timezone
     limit = get_settings().SITEMAP_MAX_URLS
-    modified = current_index().last_modified
-    if not _part_count(len(urls), limit):
-        return _xml("sitemap.xml", modified, urls=urls)
+    modified = index.last_modified
+    if not _part_count(_page_count(index, tz), limit):
+        return _xml("sitemap.xml", modified, urls=_sitemap_urls())
+    newest: list[dt.datetime] = []  # of each part, the pages' changes read once, in order
+    for n, (_endpoint, _values, changed) in enumerate(_sitemap_pages(index, tz)):
+        if n % limit == 0:
+            newest.append(changed)
+        else:
+            newest[-1] = max(newest[-1], changed)
     parts = [
-        (external_url("discovery.sitemap_part", number=n + 1), max(m for _, m in chunk))
-        for n, chunk in enumerate(urls[i : i + limit] for i in range(0, len(urls), limit))
+        (external_url("discovery.sitemap_part", number=n + 1), changed)
+        for n, changed in enumerate(newest)
     ]
     return _xml("sitemap_index.xml", modified, parts=parts)
 
@@ -248,11 +275,11 @@ def sitemap() -> HTTPResponse:
 @cached_page
 def sitemap_part(number: int) -> HTTPResponse:
     """One numbered sitemap of the index; 404 when the sitemap fits in one file."""
-    urls = _sitemap_urls()
+    index = current_index()
     limit = get_settings().SITEMAP_MAX_URLS
-    if not 1 <= number <= _part_count(len(urls), limit):
+    if not 1 <= number <= _part_count(_page_count(index, get_library().timezone), limit):
         abort(404)
-    chunk = urls[(number - 1) * limit : number * limit]
+    chunk = _sitemap_urls((number - 1) * limit, number * limit)
     return _xml("sitemap.xml", max((m for _, m in chunk), default=EPOCH), urls=chunk)
 
 

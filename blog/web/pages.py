@@ -26,6 +26,7 @@ from blog.content.fields import slugify
 from blog.content.flags import pinned_first
 from blog.content.index import EPOCH, Group
 from blog.content.models import Article
+from blog.content.tables import ArticleList
 from blog.markup.render import table_of_contents
 from blog.web import meta, previews
 from blog.web.cache import cached_page, current_index, set_freshness
@@ -59,6 +60,8 @@ def strip_changed() -> dt.datetime:
 
 def newest_change(articles: Sequence[Article]) -> dt.datetime:
     """When the newest change among these articles happened: a listing's Last-Modified."""
+    if isinstance(articles, ArticleList):  # from the records: no article is made
+        return articles.newest_change() or EPOCH
     return max((a.modified for a in articles), default=EPOCH)
 
 

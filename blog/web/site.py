@@ -90,7 +90,11 @@ def prepare_worker(app: Flask) -> None:
     article, then of each one that changes (``images/background.py``)."""
     library = get_library(app)
     keep_fresh(library, prerender=get_html(app).html)
-    preparer = app.extensions["blog.image_preparer"] = ImagePreparer(get_images(app), library.parts)
+    # Texts from the store only: over every article a file read per article would cost each
+    # worker a full parse of the archive (behind a first start, the store has them later).
+    preparer = app.extensions["blog.image_preparer"] = ImagePreparer(
+        get_images(app), library.stored_parts
+    )
     library.listeners.append(
         lambda old, changed: preparer.submit_all(library.current.files.get(p) for p in changed)
     )
