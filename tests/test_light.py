@@ -9,10 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from blog.content.light import LightUnsure, light_article
+from blog.content.light import LightUnsure, _NotPlain, _plain_yaml, light_article
 from blog.content.models import Article, ArticleError, parse_article
 from tests.articles import (
     XSS_VECTORS,
@@ -193,3 +194,30 @@ def test_generated_front_matter_read_light_is_read_right(
         for key, header, body in fields
     )
     assert_same(article_text(front=front).encode())
+
+
+_ATOMS = st.sampled_from(
+    ["a", "No", "yes", "2025-06-02", "2025-06-02 10:00:00+02:00", "12", "0x1F", "1.5", "~",
+     "'q''s'", '"dq"', "foo bar", "x: y", "#c", "a #b", "-x", "[a]", "{b}", "é", "\u00a0v",
+     "", ":", "a:", "007", "=", "<<", "12:30", "a'b", '"x', "!t", "&a", "*a", "\u2028", "..."]
+)  # fmt: skip
+_LINES = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(["title:", "on:", "2020:", "x-y:"]), st.just(" "), _ATOMS),
+        st.tuples(st.sampled_from(["  ", " "]), st.sampled_from(["", "- ", "-  "]), _ATOMS),
+        st.sampled_from([("", "", ""), ("# c", "", ""), ("tags:", "", "")]),
+    ),
+    max_size=8,
+)
+
+
+@given(_LINES)
+def test_the_plain_yaml_reader_gives_what_pyyaml_gives_or_hands_over(
+    lines: list[tuple[str, str, str]],
+) -> None:
+    text = "\n".join("".join(parts) for parts in lines)
+    try:
+        got = _plain_yaml(text)
+    except _NotPlain:
+        return
+    assert repr(got) == repr(yaml.load(text, Loader=yaml.CSafeLoader))  # noqa: S506

@@ -10,7 +10,9 @@ hash and error in a dict, beside their last good record if they had one.
 
 from __future__ import annotations
 
+import os
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -18,7 +20,7 @@ from blog.content.files import Stamp
 from blog.content.models import Article, ArticleError
 from blog.content.reading import Entry
 from blog.content.records import NO_TIME, Records, to_us
-from blog.content.tables import ArticleMap, KeyTable
+from blog.content.tables import ArticleMap, KeyTable, key_hash
 
 UNREAD = -1  # a stamp that matches no file: read it again (a last good version recalled)
 
@@ -62,6 +64,27 @@ class Files:
         if rid >= len(self.mtime) or self.mtime[rid] == UNREAD:
             return None
         return Stamp(self.mtime[rid], self.size[rid], self.inode[rid])
+
+    def unchanged(self, rel: str, st: os.stat_result) -> int | None:
+        """The record of ``rel`` if the file still has the stamp it was read with, else
+        None: the scan's question for every file, answered by the path's hash and three
+        array entries (a path whose hash and stamp, inode included, match another's is not
+        a case to plan for), with no key read back."""
+        table = self.table
+        h = key_hash(rel)
+        i = bisect_left(table.hashes, h)
+        mtime, size, inode = self.mtime, self.size, self.inode
+        while i < len(table.hashes) and table.hashes[i] == h:
+            rid = table.ids[i]
+            if (
+                rid < len(mtime)
+                and mtime[rid] == st.st_mtime_ns
+                and size[rid] == st.st_size
+                and inode[rid] == st.st_ino
+            ):
+                return rid
+            i += 1
+        return None
 
     def get(self, rel: str) -> Entry | None:
         """The file's entry, or None when it was never seen (or is gone)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from array import array
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,11 +27,12 @@ from blog.content.index_parts import (
     commonest_name,
     groups_of,
     redirects_of,
+    scan_keys,
 )
 from blog.content.models import Article, ArticleError
 from blog.content.profiles import Profile
 from blog.content.records import DRAFT, FLAGGED, NO_TIME, Records, from_us, to_us
-from blog.content.tables import ArticleList, ArticleMap, CountMap, KeyTable
+from blog.content.tables import ArticleList, ArticleMap, CountMap, KeyTable, key_hash
 
 __all__ = [
     "EPOCH",
@@ -148,48 +150,47 @@ def build_index(
     ``profiles`` the authors' profiles by slug."""
     records, rids = records_of(files)
     now_us = to_us(now)
-    served, conflicts = assign_slugs(records, rids, article_path)  # the slugs they are served at
+    keys = scan_keys(records, rids)
+    served, conflicts = assign_slugs(records, keys, article_path)  # the slugs they are served at
     published: list[int] = []
     unpublished: list[int] = []
     upcoming = NO_TIME
+    dates, all_bits = records.column("date"), records.column("bits")
     for rid in served:
-        date, bits = records.date_us(rid), records.bits(rid)
+        date, bits = dates[rid], all_bits[rid]
         if not bits & DRAFT and date <= now_us:
             published.append(rid)
         else:
             unpublished.append(rid)
             if not bits & DRAFT and (upcoming == NO_TIME or date < upcoming):
                 upcoming = date
-    articles = ArticleList(records, _newest_first(records, published))
+    articles = ArticleList(records, _newest_first(records, dates, published))
     redirects, alias_paths = redirects_of(records, articles, conflicts, article_path)
-    digest = 0
-    for rid in rids:
-        path, _, source_hash = records.keys(rid)
-        digest ^= _digest(path, source_hash, records.committed_us(rid))
-    flagged = (records.article(rid) for rid in served if records.bits(rid) & FLAGGED)
+    digest = keys.digest
+    flagged = (records.article(rid) for rid in served if all_bits[rid] & FLAGGED)
     flags = flags_at(flagged, now, windows)
     profiles = MappingProxyType(dict(profiles or {}))
     categories, tags, authors, deals = groups_of(records, articles)
-    last = max((records.modified_us(rid) for rid in articles.ids), default=None)
+    last = max(records.modified_column(articles.ids), default=None)
     return Index(
         version=version_of(digest, len(published), flags.last_change, profiles),
         articles=articles,
-        by_slug=ArticleMap(records, KeyTable.of(records, "slug", published)),
+        by_slug=ArticleMap(records, _table(records, "slug", keys.slug_hash, published)),
         categories=categories,
         tags=tags,
         deals=deals,
         next_change=earliest(None if upcoming == NO_TIME else from_us(upcoming), flags.next_change),
         records=records,
         flags=flags,
-        unpublished=ArticleMap(records, KeyTable.of(records, "slug", unpublished)),
+        unpublished=ArticleMap(records, _table(records, "slug", keys.slug_hash, unpublished)),
         errors=MappingProxyType(dict(errors or {})),
         conflicts=tuple(conflicts),
         authors=authors,
         profiles=profiles,
         redirects=MappingProxyType(redirects),
         alias_paths=alias_paths,
-        files=ArticleMap(records, KeyTable.of(records, "path", rids)),
-        claims=CountMap(KeyTable.of(records, "slug", rids)),
+        files=ArticleMap(records, _sorted_table(records, "path", keys.paths)),
+        claims=CountMap(_sorted_table(records, "slug", keys.slugs)),
         digest=digest,
         built_at=now,
         article_path=article_path,
@@ -198,15 +199,31 @@ def build_index(
     )
 
 
-def _newest_first(records: Records, rids: list[int]) -> list[int]:
+def _table(records: Records, kind: str, hashes: dict[int, int], rids: list[int]) -> KeyTable:
+    """A table of these records by the hashes already taken of their keys (a clash's loser,
+    served under a new slug, is hashed here)."""
+    pairs = sorted(
+        (hashes[rid] if rid in hashes else key_hash(getattr(records, kind)(rid)), rid)
+        for rid in rids
+    )
+    return _sorted_table(records, kind, pairs)
+
+
+def _sorted_table(records: Records, kind: str, pairs: list[tuple[int, int]]) -> KeyTable:
+    return KeyTable(
+        records, kind, array("Q", (h for h, _ in pairs)), array("I", (r for _, r in pairs))
+    )
+
+
+def _newest_first(records: Records, dates: Sequence[int], rids: list[int]) -> list[int]:
     """Publication order: newest first, then by path (descending) among equal dates; paths
     are read only for the dates that tie."""
-    rids = sorted(rids, key=records.date_us, reverse=True)
+    rids = sorted(rids, key=dates.__getitem__, reverse=True)
     start = 0
     while start < len(rids):
         end = start + 1
-        date = records.date_us(rids[start])
-        while end < len(rids) and records.date_us(rids[end]) == date:
+        date = dates[rids[start]]
+        while end < len(rids) and dates[rids[end]] == date:
             end += 1
         if end - start > 1:
             rids[start:end] = sorted(rids[start:end], key=records.path, reverse=True)

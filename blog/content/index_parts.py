@@ -7,16 +7,19 @@ Each reads only what it needs of the records (a slug, a label's number), so a bu
 
 from __future__ import annotations
 
+import hashlib
+import zlib
 from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from blog.content.fields import slugify
-from blog.content.records import ALIASED, DEALS, Records
-from blog.content.tables import ArticleList
+from blog.content.records import ALIASED, DEALS, NO_TIME, Records, from_us
+from blog.content.tables import ArticleList, key_hash
 
 
 @dataclass(frozen=True)
@@ -55,37 +58,96 @@ def sort_groups(groups: Mapping[str, Group]) -> Mapping[str, Group]:
     return MappingProxyType(dict(sorted(groups.items(), key=lambda kv: kv[1].name.lower())))
 
 
+@dataclass
+class Keys:
+    """What a build reads of every record's keys, in one pass: the hashes its tables are
+    sorted by, and the content version's digest."""
+
+    paths: list[tuple[int, int]]  # (path hash, record), sorted
+    slugs: list[tuple[int, int]]  # (slug hash, record), sorted
+    slug_hash: dict[int, int]  # record → its slug's hash
+    digest: int
+
+
+def scan_keys(records: Records, rids: list[int]) -> Keys:
+    """Hash every record's path and slug and fold its share into the version digest,
+    from the packed keys as they are (no string is made of a path or a slug)."""
+    paths: list[tuple[int, int]] = []
+    slugs: list[tuple[int, int]] = []
+    digest = 0
+    crc32, adler32, sha256 = zlib.crc32, zlib.adler32, hashlib.sha256
+    keys, at = records.keys_columns()
+    commits = records.column("committed")
+    for rid in rids:
+        start, end = at[rid], at[rid + 1]
+        if keys[start] == 1:
+            source_hash, rest = keys[start + 1 : start + 33].hex(), bytes(keys[start + 33 : end])
+        else:
+            cut = keys.index(0, start + 1, end)
+            source_hash, rest = bytes(keys[start + 1 : cut]).decode(), bytes(keys[cut + 1 : end])
+        path, _, slug = rest.partition(b"\0")
+        paths.append((crc32(path) << 32 | adler32(path), rid))
+        slugs.append((crc32(slug) << 32 | adler32(slug), rid))
+        committed = commits[rid]
+        moment = None if committed == NO_TIME else from_us(committed)
+        share = path + f"\0{source_hash}\0{moment}".encode()
+        digest ^= int.from_bytes(sha256(share).digest()[:16], "big")
+    paths.sort()
+    slugs.sort()
+    return Keys(paths, slugs, {rid: h for h, rid in slugs}, digest)
+
+
 def assign_slugs(
-    records: Records, rids: list[int], article_path: Callable[[str], str]
+    records: Records, keys: Keys, article_path: Callable[[str], str]
 ) -> tuple[list[int], list[Conflict]]:
     """One URL per article: the oldest claimant keeps a slug, later ones get ``-2``, ``-3``…
-    (a record of their own, with that slug); the records as served, and the clashes."""
-    claims: dict[str, list[int]] = defaultdict(list)
-    for rid in rids:
-        claims[records.slug(rid)].append(rid)
-    taken = set(claims)
+    (a record of their own, with that slug); the records as served, and the clashes. Only
+    records whose slugs' hashes meet are read to compare."""
+    slugs = keys.slugs
     served: list[int] = []
     clashes: list[Conflict] = []
-    for slug, claimants in claims.items():
-        if len(claimants) == 1:  # the usual case: nothing to settle
-            served.append(claimants[0])
+    given: set[str] = set()  # slugs given to losers in this build
+    i = 0
+    while i < len(slugs):
+        j = i + 1
+        while j < len(slugs) and slugs[j][0] == slugs[i][0]:
+            j += 1
+        if j - i == 1:  # the usual case: nothing to settle
+            served.append(slugs[i][1])
+            i = j
             continue
-        first, *others = sorted(claimants, key=lambda rid: records.order_key(rid))
-        served.append(first)
-        for n, other in enumerate(others, start=2):
-            while f"{slug}-{n}" in taken:
-                n += 1
-            taken.add(f"{slug}-{n}")
-            served.append(records.renamed(other, f"{slug}-{n}"))
-            clashes.append(
-                Conflict(
-                    records.path(other),
-                    "slug",
-                    f"'{slug}' is also claimed by {records.path(first)}, which is older and "
-                    f"keeps it; this article is served at {article_path(f'{slug}-{n}')}/",
+        claims: dict[str, list[int]] = defaultdict(list)
+        for _, rid in slugs[i:j]:
+            claims[records.slug(rid)].append(rid)
+        i = j
+        for slug, claimants in claims.items():
+            first, *others = sorted(claimants, key=records.order_key)
+            served.append(first)
+            for n, other in enumerate(others, start=2):
+                while f"{slug}-{n}" in given or _claimed(records, keys, f"{slug}-{n}"):
+                    n += 1
+                given.add(f"{slug}-{n}")
+                served.append(records.renamed(other, f"{slug}-{n}"))
+                clashes.append(
+                    Conflict(
+                        records.path(other),
+                        "slug",
+                        f"'{slug}' is also claimed by {records.path(first)}, which is older and "
+                        f"keeps it; this article is served at {article_path(f'{slug}-{n}')}/",
+                    )
                 )
-            )
     return served, clashes
+
+
+def _claimed(records: Records, keys: Keys, slug: str) -> bool:
+    """True when a file asks for ``slug``."""
+    h = key_hash(slug)
+    at = bisect_left(keys.slugs, (h, -1))
+    while at < len(keys.slugs) and keys.slugs[at][0] == h:
+        if records.slug(keys.slugs[at][1]) == slug:
+            return True
+        at += 1
+    return False
 
 
 def alias_path(alias: str, article_path: Callable[[str], str]) -> str:
@@ -146,28 +208,26 @@ class _Grouper:
     def __init__(self, records: Records) -> None:
         self.records = records
         self.members: dict[str, array[int]] = defaultdict(lambda: array("I"))
-        self.spellings: dict[str, Counter[str]] = defaultdict(Counter)
-        self._slugs: dict[str, str] = {}
+        self.spellings: dict[str, Counter[int]] = defaultdict(Counter)
+        self._slugs: dict[int, str] = {}
 
-    def add(self, rid: int, names: tuple[str, ...]) -> None:
-        for name in names:
-            slug = self._slugs.get(name)
+    def add(self, rid: int, numbers: Iterable[int]) -> None:
+        for number in numbers:
+            slug = self._slugs.get(number)
             if slug is None:
-                slug = self._slugs[name] = slugify(name)
+                slug = self._slugs[number] = slugify(self.records.names[number])
             if slug:
                 self.members[slug].append(rid)
-                self.spellings[slug][name] += 1
+                self.spellings[slug][number] += 1
 
     def groups(self) -> Mapping[str, Group]:
-        groups = {
-            slug: Group(
-                slug,
-                commonest_name(self.spellings[slug]),
-                ArticleList(self.records, members),
-                dict(self.spellings[slug]),
+        names = self.records.names
+        groups = {}
+        for slug, members in self.members.items():
+            spellings = {names[n]: count for n, count in self.spellings[slug].items()}
+            groups[slug] = Group(
+                slug, commonest_name(spellings), ArticleList(self.records, members), spellings
             )
-            for slug, members in self.members.items()
-        }
         return sort_groups(groups)
 
 
@@ -178,13 +238,19 @@ def groups_of(
     deals."""
     categories, tags, authors = _Grouper(records), _Grouper(records), _Grouper(records)
     deals = array("I")
+    category_of, ntags_of, bits = (records.column(n) for n in ("category", "ntags", "bits"))
+    labels, labels_at = records.labels_columns()
     for rid in published.ids:
-        category = records.category(rid)
-        if category:
+        category = category_of[rid]
+        if category >= 0:
             categories.add(rid, (category,))
-        tags.add(rid, records.tags(rid))
-        authors.add(rid, records.authors(rid))
-        if records.bits(rid) & DEALS:
+        start, end = labels_at[rid], labels_at[rid + 1]
+        split = start + ntags_of[rid]
+        if split > start:
+            tags.add(rid, labels[start:split])
+        if end > split:
+            authors.add(rid, labels[split:end])
+        if bits[rid] & DEALS:
             deals.append(rid)
     return (
         categories.groups(),

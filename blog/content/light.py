@@ -22,8 +22,12 @@ import datetime as dt
 import re
 from dataclasses import replace
 
+from yaml import ScalarNode
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
+
 from blog.content.fields import NOT_XML
-from blog.content.models import SECTION_KEYS, Article, parse_article
+from blog.content.models import _YAML, SECTION_KEYS, Article, parse_article
 
 _BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)  # python-frontmatter's, exactly
 # Patterns that start with a line break, not "^": the engine then skips to each line break
@@ -46,6 +50,9 @@ _KEEP = bytes(c for c in range(256) if c not in _CONTROL)
 _OPENS = re.compile(r"\n[ \t]*(?:-[ \t]+)*(?:[^\s#\"'\[{][^:\n]*:[ \t]+)?([\"'\[{])([^\n]*)")
 
 
+_YAML_LOAD = _YAML.load
+
+
 class LightUnsure(Exception):
     """The file is not one the light reader can vouch for: parse it whole."""
 
@@ -62,8 +69,9 @@ def light_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
     if cut is None:
         raise LightUnsure(path)
     reduced, sections = cut
+    reduced_data = f"---\n{reduced}\n---\n".encode()
     try:
-        article = parse_article(path, f"---\n{reduced}\n---\n".encode(), source_hash, tz)
+        article = parse_article(path, reduced_data, source_hash, tz, load_front=_load_front)
     except ValueError as e:  # an error: its line is the whole file's
         raise LightUnsure(path) from e
     kept = dict(article.parts[:-1])  # sections that were not cut (short, plain ones)
@@ -168,3 +176,114 @@ def _closed(quote: str, rest: str) -> bool:
         return rest.endswith("'") and rest.count("'") % 2 == 1
     escaped = re.sub(r"\\.", "", rest)
     return escaped.endswith('"') and escaped.count('"') == 1
+
+
+# The plainest YAML, read here at a tenth of PyYAML's cost: top-level ``key: value`` lines
+# whose values are plain scalars (on one line, or folded over indented lines), quoted ones
+# on one line, or a list of such under the key. Each scalar is typed by PyYAML's own
+# resolver and constructor (``No`` is False, a date a date), so the mapping is what
+# PyYAML's would be; anything else (a comment, a tab, an anchor, a flow collection, an
+# escape, a blank line inside a value...) is handed to PyYAML whole.
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?$")
+_ITEM_LINE = re.compile(r"( +)- (.+)$")
+_STARTS_OTHERWISE = frozenset("-?:,[]{}#&*!|>'\"%@`")  # what a plain scalar may not start with
+# Characters YAML reads as line breaks, a byte-order mark, or will not read at all.
+_UNUSUAL = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_RESOLVER = Resolver()
+_CONSTRUCTOR = SafeConstructor()
+
+
+class _NotPlain(Exception):
+    """Not the plainest YAML: PyYAML reads it."""
+
+
+def _load_front(text: str) -> object:
+    try:
+        return _plain_yaml(text)
+    except _NotPlain:
+        return _YAML_LOAD(text)
+
+
+def _plain_yaml(text: str) -> dict[object, object] | None:
+    """The mapping PyYAML's safe loader would give for ``text``; ``_NotPlain`` when the
+    text is not of the shapes read here."""
+    if "\t" in text or "\\" in text or _UNUSUAL.search(text):
+        raise _NotPlain
+    lines = text.split("\n")
+    meta: dict[object, object] = {}
+    i, count = 0, len(lines)
+    while i < count:
+        line = lines[i]
+        if not line.strip(" ") or line.startswith("#"):
+            i += 1
+            continue
+        match = _KEY_LINE.match(line)
+        if match is None:
+            raise _NotPlain
+        following = i + 1
+        while following < count and lines[following].startswith(" "):
+            following += 1
+        rest, more = match[2], lines[i + 1 : following]
+        value: object
+        if rest is None or not rest.strip(" "):
+            value = _sequence(more) if more else None
+        else:
+            value = _scalar(rest.rstrip(" "), more)
+        meta[_typed(match[1])] = value
+        i = following
+    return meta or None
+
+
+def _scalar(first: str, more: list[str]) -> object:
+    """A scalar on ``first``, folded over the lines ``more`` when it is plain."""
+    if not first:
+        raise _NotPlain
+    if first[0] == '"':
+        inner = first[1:-1]
+        if more or len(first) < 2 or not first.endswith('"') or '"' in inner:
+            raise _NotPlain
+        return inner
+    if first[0] == "'":
+        inner = first[1:-1]
+        if more or len(first) < 2 or not first.endswith("'") or "'" in inner.replace("''", ""):
+            raise _NotPlain
+        return inner.replace("''", "'")
+    if first[0] in _STARTS_OTHERWISE:
+        raise _NotPlain
+    parts = [first, *(line.strip(" ") for line in more)]
+    for part in parts:
+        if not part or part[0] in _STARTS_OTHERWISE or ": " in part or " #" in part:
+            raise _NotPlain
+        if part.endswith(":"):
+            raise _NotPlain
+    return _typed(" ".join(parts))
+
+
+def _sequence(lines: list[str]) -> list[object]:
+    """A block sequence of one-line scalars, every item at one indentation."""
+    items: list[object] = []
+    indent = None
+    for line in lines:
+        match = _ITEM_LINE.match(line)
+        if match is None or (indent is not None and len(match[1]) != indent):
+            raise _NotPlain
+        indent = len(match[1])
+        items.append(_scalar(match[2].strip(" "), []))
+    return items
+
+
+def _typed(plain: str) -> object:
+    """A plain scalar as PyYAML types it (``No`` → False, ``2025-06-02`` → a date)."""
+    tag = _RESOLVER.resolve(ScalarNode, plain, (True, False))
+    if tag == "tag:yaml.org,2002:str":
+        return plain
+    if tag not in _TYPED:
+        raise _NotPlain
+    return SafeConstructor.yaml_constructors[tag](_CONSTRUCTOR, ScalarNode(tag, plain))
+
+
+_TYPED = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")
+)

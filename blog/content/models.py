@@ -197,11 +197,19 @@ def slug_from_path(path: str) -> str:
     return slugify(_DATE_PREFIX.sub("", stem)) or slugify(stem)
 
 
-def parse_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Article:
+def parse_article(
+    path: str,
+    data: bytes,
+    source_hash: str,
+    tz: dt.tzinfo,
+    load_front: Callable[[str], Any] | None = None,
+) -> Article:
     """Parse one file's bytes; raise ``ArticleError`` with file, line and field (and every
-    other problem the file has, in ``more``)."""
+    other problem the file has, in ``more``). ``load_front`` reads the front matter's YAML
+    instead of PyYAML (``light.py``'s reader of its plainest shapes, which gives what PyYAML
+    gives or hands over to it)."""
     text = _decode(path, data)
-    meta, body, fm_text, first_line = _split(path, text)
+    meta, body, fm_text, first_line = _split(path, text, load_front or _YAML.load)
     lines = field_lines(fm_text, first_line)
     problems: list[Problem] = []
     errors: list[ArticleError] = []
@@ -328,7 +336,9 @@ def _decode(path: str, data: bytes) -> str:
     return fields.NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _split(path: str, text: str) -> tuple[dict[str, Any], str, str, int]:
+def _split(
+    path: str, text: str, load_front: Callable[[str], Any] = _YAML.load
+) -> tuple[dict[str, Any], str, str, int]:
     """Front matter mapping, body, the raw front-matter text and its first line's number."""
     if not text.startswith("---"):
         raise ArticleError(path, 1, None, "no front matter: the file must start with '---'")
@@ -338,7 +348,7 @@ def _split(path: str, text: str) -> tuple[dict[str, Any], str, str, int]:
         raise ArticleError(path, 1, None, "front matter is not closed by a '---' line") from e
     first_line = text[: text.find(fm_text)].count("\n") + 1
     try:
-        meta = _YAML.load(fm_text)
+        meta = load_front(fm_text)
     except yaml.MarkedYAMLError as e:
         first, *others = syntax.every_error(
             fm_text, first_line, syntax.explain(e, fm_text, first_line)

@@ -349,13 +349,62 @@ class Records:
     # Reading
 
     def _at(self, rid: int) -> tuple[Segment, int]:
-        n = len(self.base)
-        return (self.base, rid) if rid < n else (self.tail, rid - n)
+        base = self.base
+        n = len(base.date)
+        return (base, rid) if rid < n else (self.tail, rid - n)
 
     def keys(self, rid: int) -> tuple[str, str, str]:
         """(path, slug, content hash) of a record."""
         segment, n = self._at(rid)
         return _unkeys(segment.key_bytes(n))
+
+    def raw_keys(self, rid: int) -> tuple[str, bytes, bytes]:
+        """(content hash, path, slug) of a record, path and slug as UTF-8 bytes: what a
+        build of 100,000 hashes and compares, without making strings of them."""
+        segment, n = self._at(rid)
+        keys = segment.keys
+        start, end = segment.keys_at[n], segment.keys_at[n + 1]
+        if keys[start] == 1:
+            source_hash, rest = keys[start + 1 : start + 33].hex(), keys[start + 33 : end]
+        else:
+            cut = keys.index(0, start + 1, end)
+            source_hash, rest = bytes(keys[start + 1 : cut]).decode(), keys[cut + 1 : end]
+        path, _, slug = bytes(rest).partition(b"\0")
+        return source_hash, path, slug
+
+    def column(self, name: str) -> array[int]:
+        """One array of every record's ``name`` (date, committed, updated, bits, category,
+        ntags), indexed by record number: the base's own when there is no tail, a joined
+        copy otherwise. For builds that read it for every record."""
+        base = getattr(self.base, name)
+        tail = getattr(self.tail, name)
+        return base if not tail else base + tail
+
+    def keys_columns(self) -> tuple[bytes | bytearray, array[int]]:
+        """Every record's packed keys and where each starts (as ``column``)."""
+        if not len(self.tail):
+            return self.base.keys, self.base.keys_at
+        shift = len(self.base.keys)
+        at = self.base.keys_at[:-1] + array("I", (shift + a for a in self.tail.keys_at))
+        return bytes(self.base.keys) + bytes(self.tail.keys), at
+
+    def labels_columns(self) -> tuple[array[int], array[int]]:
+        """Every record's label numbers and where each record's start (as ``column``)."""
+        if not len(self.tail):
+            return self.base.labels, self.base.labels_at
+        shift = len(self.base.labels)
+        at = self.base.labels_at[:-1] + array("I", (shift + a for a in self.tail.labels_at))
+        return self.base.labels + self.tail.labels, at
+
+    def label_numbers(self, rid: int) -> tuple[int, array[int], int]:
+        """(category's name number or -1, the tags' then the authors' name numbers, how
+        many of those are tags)."""
+        segment, n = self._at(rid)
+        return (
+            segment.category[n],
+            segment.labels[segment.labels_at[n] : segment.labels_at[n + 1]],
+            segment.ntags[n],
+        )
 
     def path(self, rid: int) -> str:
         return self.keys(rid)[0]
@@ -369,6 +418,13 @@ class Records:
     def date_us(self, rid: int) -> int:
         segment, n = self._at(rid)
         return segment.date[n]
+
+    def modified_column(self, rids: Iterable[int]) -> Iterator[int]:
+        """``modified_us`` of each of ``rids``, read from the columns."""
+        date, committed, updated = (self.column(n) for n in ("date", "committed", "updated"))
+        for rid in rids:
+            changed = updated[rid] if updated[rid] != NO_TIME else committed[rid]
+            yield max(changed, date[rid])
 
     def modified_us(self, rid: int) -> int:
         """``Article.modified``: ``updated``, else the last commit, never before the date."""

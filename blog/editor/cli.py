@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import yaml
@@ -21,10 +22,11 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from blog.content import git
 from blog.content.fields import slugify
 from blog.content.library import Entry, Library
-from blog.editor.check import Finding, Rules, check_profiles, summary
-from blog.editor.check_files import check_files
 from blog.web import previews
 from blog.web.state import get_images, get_library, get_settings
+
+if TYPE_CHECKING:
+    from blog.editor.check import Rules
 
 content = AppGroup("content", help="Check, write, list, preview and publish articles.")
 
@@ -40,6 +42,10 @@ def check_command(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
 
 def run_check(paths: Sequence[Path], fmt: str = "text", strict: bool = False) -> int:
     """Print the findings for ``paths``; the exit status: 1 when there are errors."""
+    # Here, not at the top: the site imports this module, and needs none of the check.
+    from blog.editor.check import Finding, check_profiles, summary
+    from blog.editor.check_files import check_files
+
     findings: list[Finding] = []
     files = 0
     get_library().reports.release(log_them=False)  # printed below, each once
@@ -106,6 +112,8 @@ def _library_at(root: Path) -> Library:
 
 
 def _rules(library: Library) -> Rules:
+    from blog.editor.check import Rules
+
     settings = get_settings()
     return Rules(
         settings.CATEGORIES,

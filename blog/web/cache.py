@@ -40,12 +40,19 @@ HOT_PAGES = 128  # pages kept unpickled in each process, in front of the shared 
 PENDING_MAX_AGE = 5  # seconds a page showing a picture not fetched yet may be kept anywhere
 SHOWING_LIMIT = 100_000  # pictures whose pages are remembered, before starting afresh
 
-try:
-    from redis.exceptions import RedisError
+CACHE_ERRORS: tuple[type[Exception], ...] = (OSError,)  # and the Redis client's, with it
 
-    CACHE_ERRORS: tuple[type[Exception], ...] = (OSError, RedisError)
-except ImportError:  # the redis client is only needed for the Redis backend
-    CACHE_ERRORS = (OSError,)
+
+def _cache_errors(app: Flask) -> tuple[type[Exception], ...]:
+    """What a backend outage raises. The Redis client is imported only for its backend (it
+    takes a tenth of a second to import: a restart is meant to take less than a second)."""
+    if "redis" not in str(app.config.get("CACHE_TYPE", "")).lower():
+        return CACHE_ERRORS
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:
+        return CACHE_ERRORS
+    return (OSError, RedisError)
 
 
 class PageCache:
@@ -53,6 +60,7 @@ class PageCache:
 
     def __init__(self, app: Flask) -> None:
         self.cache = Cache(app)
+        self.errors = _cache_errors(app)
         self.site_url = get_settings(app).SITE_URL
         self.deploy_id = get_settings(app).DEPLOY_ID
         self.timeout = get_settings(app).CACHE_DEFAULT_TIMEOUT  # 0: no expiry, as the backend's
@@ -128,7 +136,7 @@ class PageCache:
             return page
         try:
             page = self.cache.get(key)
-        except CACHE_ERRORS as e:
+        except self.errors as e:
             self._failed(e)
             return None
         self._recovered()
@@ -141,7 +149,7 @@ class PageCache:
         self._remember(key, page)
         try:
             self.cache.set(key, page)
-        except CACHE_ERRORS as e:
+        except self.errors as e:
             self._failed(e)
 
     def set_showing(
