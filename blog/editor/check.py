@@ -8,9 +8,11 @@ publishes differently from what the editor probably meant; notes are for informa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
+from types import MappingProxyType
 
 from blog.content.fields import slugify
 from blog.content.flags import DEFAULT_WINDOWS, Windows
@@ -316,7 +318,14 @@ def _render_time(
 def field_line(text: str, field: str) -> int:
     """The line where a top-level field starts in a file's text; 1 when it is not there.
     Only asked for a finding, so files without one are not searched."""
-    return field_lines(text).get(field, 1)
+    return _lines_of(text).get(field, 1)
+
+
+@functools.lru_cache(maxsize=8)
+def _lines_of(text: str) -> Mapping[str, int]:
+    """``field_lines`` of a file's text, searched once for all its findings (a file has
+    several: its notes, its warnings)."""
+    return MappingProxyType(field_lines(text))
 
 
 def _body_line(text: str) -> int:
