@@ -23,7 +23,7 @@ import sqlite3
 import threading
 import time
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -159,8 +159,8 @@ class Library:
             if not restored and not self._read_in_bulk():
                 self.catalog.mark_all(set(self.files.paths()))
             read = self._scan()
-            self._rebuild()
-            if not restored or recalled + read >= SNAPSHOT_AFTER:
+            changed = self._rebuild()  # commit times too: a folder that became a checkout
+            if not restored or max(recalled + read, changed) >= SNAPSHOT_AFTER:
                 self.save()
             self.schedule.checked_at = time.monotonic()  # this was the look for changes
         return self.catalog.index
@@ -322,6 +322,12 @@ class Library:
         with self._lock:
             return self.files.entries()
 
+    def entries_of(self, paths: Iterable[str]) -> dict[str, Entry]:
+        """The entries of these files, those seen (a few, without a copy of every entry)."""
+        with self._lock:
+            found = {rel: self.files.get(rel) for rel in paths}
+        return {rel: entry for rel, entry in found.items() if entry is not None}
+
     @property
     def profile_entries(self) -> dict[str, ProfileEntry]:
         """Every author profile file seen, good or broken (for the check)."""
@@ -436,10 +442,12 @@ class Library:
         self.catalog.mark(rel)
         return self.files.drop(rel)
 
-    def _rebuild(self) -> None:
-        """Swap in the index for the files changed since the last one."""
+    def _rebuild(self) -> int:
+        """Swap in the index for the files changed since the last one; how many articles
+        changed."""
         old, changed = self.catalog.rebuild(self.files)
         for conflict in self.catalog.index.conflicts:
             self.reports.report(f"conflict:{conflict}", f"conflict: {conflict}")
         for listener in self.listeners:
             listener(old, changed)
+        return len(changed)

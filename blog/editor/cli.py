@@ -35,13 +35,24 @@ content = AppGroup("content", help="Check, write, list, preview and publish arti
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check_command(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+@click.option(
+    "--changed",
+    is_flag=False,
+    flag_value="HEAD",
+    default=None,
+    metavar="[COMMIT]",
+    help="Only the files that differ from COMMIT (default HEAD) or are new, as git says.",
+)
+def check_command(paths: tuple[Path, ...], fmt: str, strict: bool, changed: str | None) -> None:
     """Check PATHS (files or folders; default: the whole content folder)."""
-    sys.exit(run_check(paths, fmt, strict))
+    sys.exit(run_check(paths, fmt, strict, changed))
 
 
-def run_check(paths: Sequence[Path], fmt: str = "text", strict: bool = False) -> int:
-    """Print the findings for ``paths``; the exit status: 1 when there are errors."""
+def run_check(
+    paths: Sequence[Path], fmt: str = "text", strict: bool = False, changed: str | None = None
+) -> int:
+    """Print the findings for ``paths``; the exit status: 1 when there are errors. With
+    ``changed`` (a commit), only the files among them that git says differ from it."""
     # Here, not at the top: the site imports this module, and needs none of the check.
     from blog.editor.check import Finding, check_profiles, summary
     from blog.editor.check_files import check_files
@@ -49,11 +60,13 @@ def run_check(paths: Sequence[Path], fmt: str = "text", strict: bool = False) ->
     findings: list[Finding] = []
     files = 0
     get_library().reports.release(log_them=False)  # printed below, each once
-    for library, selected in _libraries_for(paths):
-        entries, profiles = library.entries, library.profile_entries
-        chosen = {rel: entries[rel] for rel in entries if selected is None or rel in selected}
+    if changed is not None:
+        paths = _changed(paths, changed)
+    for library, selected in _libraries_for(paths) if paths or changed is None else ():
+        profiles = library.profile_entries
+        chosen = library.entries if selected is None else library.entries_of(selected)
         authors = {rel: profiles[rel] for rel in profiles if selected is None or rel in selected}
-        missing = (selected or set()) - set(entries) - set(profiles)
+        missing = (selected or set()) - set(chosen) - set(profiles)
         texts = {rel: _read_text(library.root / rel) for rel in authors}
         index, rules = library.index(), _rules(library)
         findings += check_files(library, chosen, rules, get_images())
@@ -76,6 +89,23 @@ def run_check(paths: Sequence[Path], fmt: str = "text", strict: bool = False) ->
             click.echo(str(finding))
         click.echo(summary(findings, files))
     return 1 if any(f.severity in failing for f in findings) else 0
+
+
+def _changed(paths: Sequence[Path], commit: str) -> list[Path]:
+    """The files of the content folder that differ from ``commit``, within ``paths`` if any
+    are given."""
+    from blog.editor.changed import NotAvailable, changed_files
+
+    try:
+        found = changed_files(get_library().root, commit)
+    except NotAvailable as e:
+        raise click.ClickException(f"--changed {commit}: {e}") from e
+    within = [p.resolve() for p in paths]
+    return [
+        path
+        for path in found
+        if not within or any(path.resolve().is_relative_to(w) for w in within)
+    ]
 
 
 def _libraries_for(paths: Sequence[Path]) -> list[tuple[Library, set[str] | None]]:
@@ -141,13 +171,23 @@ def _read_text(path: Path) -> str:
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check_main(paths: tuple[Path, ...], content_dir: Path, fmt: str, strict: bool) -> None:
+@click.option(
+    "--changed",
+    is_flag=False,
+    flag_value="HEAD",
+    default=None,
+    metavar="[COMMIT]",
+    help="Only the files that differ from COMMIT (default HEAD) or are new, as git says.",
+)
+def check_main(
+    paths: tuple[Path, ...], content_dir: Path, fmt: str, strict: bool, changed: str | None
+) -> None:
     """The check for pre-commit and CI: the same as ``flask content check``."""
     from blog import create_app
 
     app = create_app({"CONTENT_DIR": str(content_dir.resolve())})
     with app.app_context():
-        sys.exit(run_check(paths, fmt, strict))
+        sys.exit(run_check(paths, fmt, strict, changed))
 
 
 def new_article_text(title: str, now: dt.datetime, category: str, tags: str, deals: bool) -> str:
