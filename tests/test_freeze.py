@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
 from lxml import etree
 
+from blog.editor import freeze as freeze_module
 from tests.articles import Content, article_text
 
 BASE = "https://news.example"
@@ -95,3 +98,86 @@ def test_freeze_copies_uploads_and_leaves_the_editor_to_the_live_site(
     assert result.exit_code == 0, result.output
     assert (target / "media" / "tram.jpg").read_bytes() == b"\xff\xd8\xff pretend"
     assert not (target / "admin").exists()
+
+
+def _story(n: int, title: str = "", category: str = "") -> str:
+    return article_text(
+        title=title or f"Story {n}",
+        date=f"2025-01-{n + 1:02d}T00:00:00Z",
+        front=f"categoria: {category or ('Business' if n % 2 else 'Sport')}\n"
+        f'tags:\n  - "{"#Harbour" if n < 12 else "#Tides"}"',
+    )
+
+
+def _pages(target: Path) -> dict[str, bytes]:
+    """Every page of a frozen site (not the 404 page, assets or static files, which every
+    freeze writes), by path, with their mtimes set far in the past."""
+    pages = {}
+    for file in target.rglob("*"):
+        rel = file.relative_to(target).as_posix()
+        if file.is_file() and not rel.startswith((".", "assets/", "static/", "404.html")):
+            pages[rel] = file.read_bytes()
+            os.utime(file, ns=(0, 0))
+    return pages
+
+
+def _url(rel: str) -> str:
+    return "/" + rel.removesuffix("index.html")
+
+
+def _freeze(app: Flask, target: Path, *args: str) -> str:
+    result = app.test_cli_runner().invoke(args=["freeze", str(target), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_freeze_after_an_edit_rewrites_only_the_pages_that_show_the_edited_article(
+    content: Content, make_app: Callable[..., Flask], tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(freeze_module, "PARALLEL_FROM", 1)  # every core, as for a big site
+    monkeypatch.setattr(freeze_module, "CHUNK", 4)
+    for n in range(25):
+        content.write(f"s{n}.md", _story(n))
+    target = tmp_path / "site"
+    first = _freeze(make_app(SITE_URL=BASE), target)
+    before = _pages(target)
+    content.write("s20.md", _story(20, title="Story 20, corrected"))
+
+    app = make_app(SITE_URL=BASE)  # a new run of the command, as after a pull
+    second = _freeze(app, target)
+
+    assert "no manifest" in first and "incremental" in second
+    rewritten = {rel for rel in before if (target / rel).stat().st_mtime_ns != 0}
+    showing = {rel for rel, data in before.items() if b"/news/s20/" in data}
+    assert rewritten == showing
+    assert {"news/s20/index.html", "index.html", "feed.xml", "sitemap.xml"} <= rewritten
+    assert {"news/s3/index.html", "category/business/index.html"} - rewritten
+    client = app.test_client()
+    for rel in before:
+        assert (target / rel).read_bytes() == client.get(_url(rel), base_url=BASE).data, rel
+    assert "Story 20, corrected" in (target / "news/s20/index.html").read_text()
+
+
+def test_a_freeze_writes_every_page_again_when_an_article_moves_or_the_manifest_is_in_doubt(
+    content: Content, make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    for n in range(25):
+        content.write(f"s{n}.md", _story(n))
+    target = tmp_path / "site"
+    _freeze(make_app(SITE_URL=BASE), target)
+    before = _pages(target)
+    content.write("s20.md", _story(20, category="Culture"))  # it moves between listings
+
+    moved = _freeze(make_app(SITE_URL=BASE), target)
+    (target / ".freeze-manifest.json").write_text('{"format": 1, "site"')
+    damaged = _freeze(make_app(SITE_URL=BASE), target)
+    full = _freeze(make_app(SITE_URL=BASE), target, "--full")
+    other_origin = _freeze(make_app(SITE_URL="https://elsewhere.example"), target)
+    again = _freeze(make_app(SITE_URL="https://elsewhere.example"), target)
+
+    assert "(0 pages kept; the site changed beyond articles' texts)" in moved
+    assert all((target / rel).stat().st_mtime_ns != 0 for rel in before)
+    assert "(0 pages kept; manifest unreadable" in damaged
+    assert "(0 pages kept; --full)" in full
+    assert "(0 pages kept; the site changed" in other_origin
+    assert again.startswith("wrote 2 files") and "incremental" in again  # the 404 page, CSS

@@ -351,16 +351,25 @@ def _relative(library: Library, file: Path) -> str:
     metavar="PATH",
     help="Write only this page (repeatable), with the assets: to refresh a few pages.",
 )
-def freeze_command(target: Path, base_url: str | None, only: tuple[str, ...]) -> None:
-    """Write the whole site (pages, feeds, sitemaps, assets) as static files into TARGET."""
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Write every page, even those an earlier freeze into TARGET left right.",
+)
+def freeze_command(target: Path, base_url: str | None, only: tuple[str, ...], full: bool) -> None:
+    """Write the whole site (pages, feeds, sitemaps, assets) as static files into TARGET;
+    into a folder frozen before, only the pages that show an article changed since."""
     from blog.editor.freeze import freeze
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     get_library(app).reports.release()  # what is not frozen as written is worth a log line
     origin = base_url or str(get_settings(app).SITE_URL or "http://localhost")
     start = time.perf_counter()
-    count = freeze(app, target, origin, only or None)
-    click.echo(f"wrote {count} files to {target} in {time.perf_counter() - start:.1f} s")
+    done = freeze(app, target, origin, only or None, full)
+    click.echo(
+        f"wrote {done.written} files to {target} in {time.perf_counter() - start:.1f} s "
+        f"({done.kept} pages kept; {done.why})"
+    )
 
 
 @content.command("pull")

@@ -6,18 +6,25 @@ differ from what gunicorn would send) and writes ``/news/x/`` as ``DIR/news/x/in
 index, so a new page or feed is frozen without being listed here. Search and previews are
 not static and are left to the app. First every article's pictures are fetched and sized, as
 the site shows them once it has; the sizes the pages name are written as ``DIR/img/<name>``
-and the uploads as ``DIR/media/…``.
+and the uploads as ``DIR/media/…``. Pages are fetched on every core; a freeze into a folder
+frozen before writes only the pages that show an article changed since (its manifest).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import multiprocessing
+import os
 import re
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -29,24 +36,17 @@ from blog.content.index import Index
 from blog.content.models import Article
 from blog.images.background import ImagePreparer
 from blog.settings import Settings
+from blog.web import urls as urls_module
 from blog.web.discovery import sitemap_parts
 from blog.web.pagination import page_count
 from blog.web.state import get_images, get_library, get_settings
 
 #: Answers a static copy cannot hold (they depend on the query or a secret), and the files
 #: copied as they are rather than fetched as pages (``freeze`` below). The editor at /admin/
-#: (``admin.*``) is the live site's alone, as are its health and readiness answers.
+#: (``admin.*``) is the live site's alone.
 NOT_PAGES = frozenset(
-    {
-        "search.search",
-        "site.preview_article",
-        "static",
-        "assets.asset",
-        "media.media_file",
-        "media.variant",
-        "status.health",
-        "status.ready",
-    }
+    {"search.search", "site.preview_article", "static", "assets.asset", "media.media_file"}
+    | {"media.variant"}
 )
 # The image sizes pages name (``/img/<name>``), written beside them.
 VARIANT_URL = re.compile(
@@ -132,27 +132,73 @@ def _file_for(url: str, target: Path) -> Path:
     return path / "index.html" if url.endswith("/") else path
 
 
-def freeze(app: Flask, target: Path, base_url: str, only: Sequence[str] | None = None) -> int:
+@dataclass(frozen=True)
+class Frozen:
+    """What a freeze did: files written (pages, assets, the 404 page), pages left as they
+    were (an incremental freeze), the manifest's verdict."""
+
+    written: int
+    kept: int
+    why: str  # "incremental", or why every page was written
+
+
+@dataclass(frozen=True)
+class _State:
+    """What the pages of a freeze were built from: the site as a whole (code, settings,
+    origin, profiles, the front page's flags, and where every article is listed), and each
+    article's own version."""
+
+    site: str
+    articles: dict[str, str]  # path → its version (source, modified)
+    slugs: dict[str, str]  # path → slug
+
+
+def freeze(
+    app: Flask,
+    target: Path,
+    base_url: str,
+    only: Sequence[str] | None = None,
+    full: bool = False,
+) -> Frozen:
     """Write the site into ``target`` (or just the ``only`` URLs, with the assets and the 404
-    page); returns the number of files written."""
+    page). When ``target`` holds the manifest of an earlier freeze of the same site (the same
+    code, settings and listings: only articles' texts differ), only the pages that show a
+    changed article are written again, unless ``full``. Pages are fetched on every core."""
     index = get_library(app).index()
-    client = app.test_client()
+    state = _state(app, index, base_url)
+    urls = list(only) if only else list(site_urls(app, index))
+    manifest, why = (None, "--only") if only else (None, "--full") if full else (None, "")
+    if not only and not full:
+        manifest, why = _manifest(target, state)
+    if manifest is not None:
+        changed = _changed(manifest, state)
+        stale = _stale(manifest, {state.slugs[path] for path in changed})
+        todo = [url for url in urls if url in stale or url not in manifest["pages"]]
+        articles: Iterable[Article | None] = (index.files.get(path) for path in changed)
+    else:
+        todo, articles = urls, index.articles
     if not only:  # every picture fetched and made, as the site shows them once it has
         preparer = ImagePreparer(get_images(app), get_library(app).parts)
-        for article in index.articles:
-            preparer.prepare_article(article)
+        for article in articles:
+            if article is not None:
+                preparer.prepare_article(article)
+        (target / MANIFEST).unlink(missing_ok=True)  # a freeze stopped half-way leaves none
+    target.mkdir(parents=True, exist_ok=True)
+    fetched = _fetch_all(app, todo, target, base_url)
+    variants = sorted({name for _, names in fetched.values() for name in names})
+    written = _write_variants(app.test_client(), base_url, variants, target / "img")
+    if not only:
+        before = dict(manifest["pages"]) if manifest is not None else {}
+        pages = {url: fetched[url][0] if url in fetched else before.get(url, []) for url in urls}
+        _write_manifest(target, state, pages)
+    written += len(todo) + _copy_the_rest(app, target, base_url)
+    return Frozen(written, len(urls) - len(todo), why or "incremental")
+
+
+def _copy_the_rest(app: Flask, target: Path, base_url: str) -> int:
+    """The 404 page, the assets, static files and uploads; the files written."""
+    client = app.test_client()
     written = 0
-    variants: set[str] = set()
-    for url in only or site_urls(app, index):
-        response = client.get(url, base_url=base_url)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} answered {response.status_code}")
-        file = _file_for(url, target)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_bytes(response.data)
-        variants.update(name.decode() for name in VARIANT_URL.findall(response.data))
-        written += 1
-    written += _write_variants(client, base_url, sorted(variants), target / "img")
     missing = client.get("/-/no-such-page/", base_url=base_url)
     (target / "404.html").write_bytes(missing.data)
     for asset, digest in app.extensions["blog.assets"].items():
@@ -170,12 +216,149 @@ def freeze(app: Flask, target: Path, base_url: str, only: Sequence[str] | None =
     return written + 1
 
 
+# The manifest: what each page was built from
+
+MANIFEST = ".freeze-manifest.json"  # in the target folder; nginx serves no dot-file
+MANIFEST_FORMAT = 1
+
+
+def _state(app: Flask, index: Index, base_url: str) -> _State:
+    """The site's fingerprint and each published article's version. An article's place in
+    the listings (slug, date, category, tags, authors, flags, aliases) is part of the
+    site's: when one moves, pages of listings shift, and every page is written again."""
+    settings = get_settings(app)
+    site = hashlib.sha256()
+    for part in (MANIFEST_FORMAT, settings, base_url, sorted(index.profiles.items())):
+        site.update(repr(part).encode())
+    site.update(repr(index.flags).encode())
+    articles: dict[str, str] = {}
+    slugs: dict[str, str] = {}
+    for article in index.articles:
+        place = (
+            article.path,
+            article.slug,
+            article.date,
+            article.category,
+            article.tags,
+            article.authors,
+            article.deals,
+            article.priority,
+            article.breaking,
+            article.breaking_until,
+            article.pinned_until,
+            article.aliases,
+        )
+        site.update(repr(place).encode())
+        articles[article.path] = f"{article.source_hash} {article.modified.isoformat()}"
+        slugs[article.path] = article.slug
+    return _State(site.hexdigest(), articles, slugs)
+
+
+def _manifest(target: Path, state: _State) -> tuple[dict[str, Any] | None, str]:
+    """The earlier freeze's manifest if its pages can be kept, else None and why not."""
+    try:
+        manifest = json.loads((target / MANIFEST).read_bytes())
+    except FileNotFoundError:
+        return None, "no manifest"
+    except (OSError, ValueError) as e:
+        return None, f"manifest unreadable ({e.__class__.__name__})"
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        return None, "manifest of another format"
+    if manifest.get("site") != state.site:
+        return None, "the site changed beyond articles' texts"
+    if not isinstance(manifest.get("pages"), dict) or not isinstance(
+        manifest.get("articles"), dict
+    ):
+        return None, "manifest unreadable"
+    return manifest, ""
+
+
+def _changed(manifest: dict[str, Any], state: _State) -> list[str]:
+    """The articles whose version differs from the manifest's."""
+    before = manifest["articles"]
+    return [path for path, version in state.articles.items() if before.get(path) != version]
+
+
+def _stale(manifest: dict[str, Any], slugs: set[str]) -> set[str]:
+    """The pages that show one of these articles: those that link to it (its own page,
+    listings, feeds, sitemaps, other articles' related links)."""
+    if not slugs:
+        return set()
+    return {url for url, linked in manifest["pages"].items() if slugs.intersection(linked)}
+
+
+def _write_manifest(target: Path, state: _State, pages: dict[str, list[str]]) -> None:
+    data = {
+        "format": MANIFEST_FORMAT,
+        "site": state.site,
+        "articles": state.articles,
+        "pages": pages,
+    }
+    partial = target / f"{MANIFEST}.partial"
+    partial.write_text(json.dumps(data, separators=(",", ":")))
+    partial.replace(target / MANIFEST)
+
+
+# Fetching pages, on every core
+
+PARALLEL_FROM = 100  # pages; below this, one process
+CHUNK = 32  # pages a worker takes at a time
+
+_job: tuple[Flask, Path, str] | None = None  # inherited by the workers across the fork
+
+
+def _fetch_all(
+    app: Flask, urls: list[str], target: Path, base_url: str
+) -> dict[str, tuple[list[str], list[str]]]:
+    """Fetch and write each page; by URL, the article slugs it links to and the picture
+    sizes it names."""
+    global _job
+    if len(urls) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        return _fetch(app, urls, target, base_url)
+    chunks = [urls[i : i + CHUNK] for i in range(0, len(urls), CHUNK)]
+    get_library(app).store.close()  # each worker opens its own connection
+    _job = (app, target, base_url)
+    try:
+        with multiprocessing.get_context("fork").Pool(os.cpu_count()) as pool:
+            parts = pool.map(_fetch_chunk, chunks, chunksize=1)
+    finally:
+        _job = None
+    return {url: found for part in parts for url, found in part.items()}
+
+
+def _fetch_chunk(urls: list[str]) -> dict[str, tuple[list[str], list[str]]]:
+    assert _job is not None
+    return _fetch(_job[0], urls, _job[1], _job[2])
+
+
+def _fetch(
+    app: Flask, urls: Sequence[str], target: Path, base_url: str
+) -> dict[str, tuple[list[str], list[str]]]:
+    client = app.test_client()
+    prefix = re.escape(urls_module.article_path("").encode())
+    linked = re.compile(prefix + rb"([^/\"'<>\s?#]+)/")
+    found: dict[str, tuple[list[str], list[str]]] = {}
+    for url in urls:
+        response = client.get(url, base_url=base_url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        file = _file_for(url, target)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(response.data)
+        slugs = {unquote(m.decode()) for m in linked.findall(response.data)}
+        variants = {name.decode() for name in VARIANT_URL.findall(response.data)}
+        found[url] = (sorted(slugs), sorted(variants))
+    return found
+
+
 def _write_variants(client: FlaskClient, base_url: str, names: list[str], folder: Path) -> int:
     """Write the image sizes pages name, made now if they are not yet; a size that
     cannot be made (its original is damaged) is left out, as the site answers it (404)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = 0
     for name in names:
+        if (folder / name).is_file():
+            continue  # a name holds its original's hash: the file is this size already
         for _ in range(VARIANT_TRIES):
             response = client.get(f"/img/{name}", base_url=base_url)
             if response.status_code != 503:
