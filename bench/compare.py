@@ -12,6 +12,14 @@ targets alike); a ratio is the median of the round-by-round ratios, which are li
 304s for the article are loaded in the same rounds as its full answer. Also:
 cold start to first response, peak memory per worker, time from a file edit to the new version
 being served, and the first request after an edit.
+
+And the site at scale (issue 18), each beside its target: a first start (an empty store) to
+the first page and to ``/-/ready``; a restart; each worker's RSS, PSS and USS and the two
+workers' PSS together; ``flask content check`` of the whole folder, and ``check --changed``
+after three files are edited in a git checkout of it; ``flask freeze`` of the whole site and
+again after one edit, beside Hugo and Pelican building the same articles in their own
+front-matter dialects (bench/generators.py; up to FULL_FREEZE articles, found on the PATH
+or given with --hugo and --pelican).
 Writes a Markdown table to bench/results/.
 """
 
@@ -33,6 +41,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project is not
@@ -42,6 +51,8 @@ from bench.nginx import deploy_server_block, nginx  # noqa: E402
 BIN = Path(sys.executable).parent
 SITE_URL = "http://bench.example"
 FULL_FREEZE = 20_000
+STARTED: dict[str, float] = {}  # base URL → when its gunicorn was started
+TOOLS: dict[str, str | None] = {"hugo": None, "pelican": None}  # set from the command line
 
 
 def free_port() -> int:
@@ -75,7 +86,8 @@ def wait_until_up(url: str, timeout: float = 600) -> float:
 def gunicorn(
     app: str, content: Path, env_extra: dict[str, str]
 ) -> Iterator[tuple[str, int, float]]:
-    """(base URL, master pid, seconds from process start to first 200)."""
+    """(base URL, master pid, seconds from process start to first 200); the start's
+    ``time.perf_counter()`` is kept in ``STARTED``."""
     port = free_port()
     env = {
         **os.environ,
@@ -93,6 +105,7 @@ def gunicorn(
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    STARTED[base] = time.perf_counter()
     try:
         cold = wait_until_up(base + "/")
         yield base, process.pid, cold
@@ -180,6 +193,92 @@ def worker_peak_mb(master: int) -> float:
     return max(peaks, default=0.0)
 
 
+def memory_mb(master: int) -> tuple[dict[str, float], list[dict[str, float]]]:
+    """RSS, PSS, USS (private pages) and VmHWM in MB of the master and of each worker, from
+    /proc/PID/smaps_rollup: PSS shares each page among the processes that map it, so the
+    workers' PSS adds up to what they cost together."""
+
+    def of(pid: int) -> dict[str, float]:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        kb = {k: int(v) for k, v in re.findall(r"^(\w+):\s+(\d+) kB", rollup, re.MULTILINE)}
+        status = Path(f"/proc/{pid}/status").read_text()
+        hwm = int(re.search(r"VmHWM:\s+(\d+)", status)[1])
+        uss = kb["Private_Clean"] + kb["Private_Dirty"]
+        return {
+            "rss": kb["Rss"] / 1024,
+            "pss": kb["Pss"] / 1024,
+            "uss": uss / 1024,
+            "hwm": hwm / 1024,
+        }
+
+    workers = []
+    for child in Path("/proc").glob("[0-9]*"):
+        try:
+            status = (child / "status").read_text()
+            if re.search(rf"^PPid:\s+{master}$", status, re.MULTILINE) and re.search(
+                r"^Name:\s+gunicorn", status, re.MULTILINE
+            ):
+                workers.append(of(int(child.name)))
+        except (OSError, TypeError):
+            continue
+    return of(master), workers
+
+
+def wait_ready(base: str, timeout: float = 1800) -> float:
+    """Seconds from the server's start until ``/-/ready`` answers 200 (search complete)."""
+    while get(base + "/-/ready")[0] != 200:
+        if time.perf_counter() - STARTED[base] > timeout:
+            raise RuntimeError(f"{base} was not ready in time")
+        time.sleep(0.2)
+    return time.perf_counter() - STARTED[base]
+
+
+def timed(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, str]:
+    """(seconds, output) of a command that must succeed (the check may exit 1 on errors)."""
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    took = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"{command} failed: {done.stderr[-2000:]}")
+    return took, done.stdout
+
+
+def check_times(content: Path, env: dict[str, str]) -> dict[str, float]:
+    """The whole check, then ``check --changed`` with three files edited in a checkout."""
+    flask = [str(BIN / "flask"), "--app", "app", "content", "check"]
+    timed(flask, env)  # the check's own library reads the folder once, as a restart would
+    whole, _ = timed(flask, env)
+    git = ["git", "-C", str(content), "-c", "user.name=bench", "-c", "user.email=b@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "corpus"], check=True)
+    timed(flask, env)  # the first start in a checkout dates every article from git once
+    files = sorted(content.glob("*.md"))
+    for file in files[:: max(1, len(files) // 3)][:3]:
+        file.write_text(file.read_text().replace('title: "', 'title: "Checked ', 1))
+    changed = [timed([*flask, "--changed"], env)[0] for _ in range(3)]
+    return {"check": whole, "changed": statistics.median(changed)}
+
+
+def freeze_times(
+    count: int, content: Path, frozen: Path, env: dict[str, str], work: Path
+) -> dict[str, object]:
+    """``flask freeze`` after one edit, beside Hugo's and Pelican's builds."""
+    from bench import generators
+
+    files = sorted(content.glob("*.md"))
+    file = files[len(files) // 2]
+    file.write_text(file.read_text().replace('title: "', 'title: "Frozen ', 1))
+    freeze = [str(BIN / "flask"), "--app", "app", "freeze", str(frozen), "--base-url", SITE_URL]
+    took, out = timed(freeze, env)
+    found = re.search(r"wrote (\d+) files .*\((\d+) pages kept; ([^)]*)\)", out)
+    result: dict[str, object] = {"incremental": took, "incremental_out": found[0] if found else out}
+    for name, run in (("hugo", generators.hugo_times), ("pelican", generators.pelican_times)):
+        tool = TOOLS[name]
+        result[name] = run(count, work, tool) if tool else None
+    return result
+
+
 def edit_timings(base: str, content: Path) -> tuple[float, float]:
     """(seconds from a file edit to the new version served, ms of the first request after it)."""
     article = sorted(content.glob("*.md"))[len(list(content.glob("*.md"))) // 2]
@@ -252,6 +351,7 @@ def run_size(
     cache = {"FLASK_STORE_DIR": str(work / "store")}
     with gunicorn("app:app", content, cache) as (base, _, first_boot):
         # The first start ever: parses every file and fills the store, search included.
+        ready = wait_ready(base)
         wait_for_search(base)
         urls = urls_for(base, content)
         # The bare app answers each path with a constant of the same length (bare_app.py).
@@ -261,13 +361,16 @@ def run_size(
     # articles takes about an hour here, and nginx's speed does not depend on the count.
     only = [] if count <= FULL_FREEZE else [f"--only={u}" for u in urls.values() if "?" not in u]
     env = {**os.environ, "FLASK_CONTENT_DIR": str(content), "FLASK_LOG_LEVEL": "ERROR", **cache}
-    subprocess.run(
+    start = time.perf_counter()
+    frozen_out = subprocess.run(
         [str(BIN / "flask"), "--app", "app", "freeze", str(frozen), "--base-url", SITE_URL, *only],
         cwd=ROOT,
         env=env,
         check=True,
-        stdout=subprocess.DEVNULL,
-    )
+        capture_output=True,
+        text=True,
+    ).stdout
+    freeze_whole = time.perf_counter() - start
     with ExitStack() as stack:
         app_base, master, cold = stack.enter_context(gunicorn("app:app", content, cache))
         bare_base, bare_master, _ = stack.enter_context(
@@ -322,12 +425,68 @@ def run_size(
                 print(server.error_log.read_text()[-3000:])
                 raise
         peak = worker_peak_mb(master)
+        memory = memory_mb(master)
         visible, first = edit_timings(app_base, content)
     notes = ("- frozen: only the measured pages (the whole site below 20,000 articles)",)
     lines = table(count, rows, (first_boot, cold), peak, visible, first, notes if only else ())
+    frozen_files = re.search(r"wrote (\d+) files", frozen_out)
+    at_scale = {
+        "first": first_boot,
+        "ready": ready,
+        "restart": cold,
+        "memory": memory,
+        "freeze": None if only else (freeze_whole, frozen_files[1] if frozen_files else "?"),
+        # The freeze after an edit first: the check then makes the folder a git checkout,
+        # which dates every article from its commit (a new version of each).
+        **({} if only else freeze_times(count, content, frozen, env, work)),
+        **check_times(content, env),
+    }
+    lines += scale_table(count, at_scale)
     return lines, {
         re.sub(r" \d+$", "", n): median_of(by["app (gunicorn)"])[0] for n, by in rows.items()
     }
+
+
+def scale_table(count: int, m: dict[str, Any]) -> list[str]:
+    """The cold edges of the site at this size, each beside its target (issue 18; the
+    targets are for 100,000 articles, the check's for 10,000 files)."""
+    master, workers = m["memory"]
+    worst = {k: max((w[k] for w in workers), default=0.0) for k in ("rss", "pss", "uss", "hwm")}
+    together = sum(w["pss"] for w in workers)
+    lines = [
+        f"At scale, {count:,} articles:",
+        "",
+        "| measure | here | target |",
+        "|---|---|---|",
+        f"| first start (empty store) to the first page | {m['first']:.2f} s | < 15 s at 100k |",
+        f"| first start to /-/ready (search complete) | {m['ready']:.2f} s | (behind) |",
+        f"| restart (the store kept) to the first page | {m['restart']:.2f} s | < 1 s at 100k |",
+        f"| largest worker: RSS / PSS / USS (VmHWM) | {worst['rss']:.0f} / {worst['pss']:.0f} / "
+        f"{worst['uss']:.0f} MB ({worst['hwm']:.0f}) | < 120 MB |",
+        f"| {len(workers)} workers' PSS together (with the master) | {together:.0f} MB "
+        f"({together + master['pss']:.0f}) | < 200 MB |",
+        f"| `content check` of the whole folder | {m['check']:.2f} s | < 2 s at 10k |",
+        f"| `content check --changed`, 3 files edited | {m['changed']:.2f} s | < 0.3 s |",
+    ]
+    if m["freeze"] is not None:
+        lines.append(
+            f"| `flask freeze`, whole site | {m['freeze'][0]:.1f} s ({m['freeze'][1]} files) | "
+            "beside Hugo, Pelican |"
+        )
+        lines.append(
+            f"| `flask freeze` after one title edit | {m['incremental']:.2f} s "
+            f"({m['incremental_out']}) | < 2 s |"
+        )
+        for name in ("hugo", "pelican"):
+            if m.get(name):
+                whole, again, files = m[name]
+                lines.append(
+                    f"| {name.title()}, whole site / after one edit | {whole:.1f} s / "
+                    f"{again:.1f} s ({files} files) | |"
+                )
+            else:
+                lines.append(f"| {name.title()} | not found | |")
+    return [*lines, ""]
 
 
 def scaling(by_size: dict[int, dict[str, float]]) -> list[str]:
@@ -462,14 +621,19 @@ def main() -> None:
     parser.add_argument("sizes", type=int, nargs="+")
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--runs", type=int, default=3, help="rounds of wrk runs per URL (median)")
+    parser.add_argument("--hugo", default=shutil.which("hugo"), help="Hugo (default: PATH's)")
+    parser.add_argument(
+        "--pelican", default=shutil.which("pelican"), help="Pelican (default: PATH's)"
+    )
     args = parser.parse_args()
+    TOOLS.update(hugo=args.hugo, pelican=args.pelican)
     lines = [
         f"# bench/compare.py {' '.join(map(str, args.sizes))} "
         f"(--duration {args.duration} --runs {args.runs})",
         "",
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}, {os.cpu_count()} "
         "cores; wrk -t2 -c64 on the same machine; medians of the rounds, each loading every "
-        "target in turn.",
+        f"target in turn. Load average at the start: {os.getloadavg()[0]:.2f}.",
         "",
     ]
     by_size: dict[int, dict[str, float]] = {}
