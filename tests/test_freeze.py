@@ -111,11 +111,11 @@ def _story(n: int, title: str = "", category: str = "") -> str:
 
 def _pages(target: Path) -> dict[str, bytes]:
     """Every page of a frozen site (not the 404 page, assets or static files, which every
-    freeze writes), by path, with their mtimes set far in the past."""
+    freeze writes, nor picture sizes, written once), by path, their mtimes set far back."""
     pages = {}
     for file in target.rglob("*"):
         rel = file.relative_to(target).as_posix()
-        if file.is_file() and not rel.startswith((".", "assets/", "static/", "404.html")):
+        if file.is_file() and not rel.startswith((".", "assets/", "static/", "img/", "404")):
             pages[rel] = file.read_bytes()
             os.utime(file, ns=(0, 0))
     return pages

@@ -43,10 +43,18 @@ from blog.web.state import get_images, get_library, get_settings
 
 #: Answers a static copy cannot hold (they depend on the query or a secret), and the files
 #: copied as they are rather than fetched as pages (``freeze`` below). The editor at /admin/
-#: (``admin.*``) is the live site's alone.
+#: (``admin.*``) is the live site's alone, as are its health and readiness answers.
 NOT_PAGES = frozenset(
-    {"search.search", "site.preview_article", "static", "assets.asset", "media.media_file"}
-    | {"media.variant"}
+    {
+        "search.search",
+        "site.preview_article",
+        "static",
+        "assets.asset",
+        "media.media_file",
+        "media.variant",
+        "status.health",
+        "status.ready",
+    }
 )
 # The image sizes pages name (``/img/<name>``), written beside them.
 VARIANT_URL = re.compile(
