@@ -18,7 +18,7 @@ from blog.content.flags import Windows
 from blog.content.index import Index, build_index
 from blog.content.index_update import update_index
 from blog.content.profiles import Profile
-from blog.content.records import NO_TIME, Records, from_us
+from blog.content.records import NO_TIME, Records, from_us, to_us
 from blog.content.tables import ArticleMap, KeyTable
 
 
@@ -77,7 +77,8 @@ class Catalog:
         times = self.commits.times or {}
         records = files.records
         updated = set()
-        for rel in list(files.paths()) if touched is None else paths | touched:
+        candidates = paths | touched if touched is not None else _dated_otherwise(files, times)
+        for rel in candidates:
             rid = files.rid(rel)
             if rid is None:
                 continue
@@ -90,3 +91,19 @@ class Catalog:
                 files.put(rel, replace(entry, article=replace(entry.article, committed=committed)))
                 updated.add(rel)
         return updated
+
+
+def _dated_otherwise(files: Files, times: Mapping[str, dt.datetime]) -> list[str]:
+    """The files whose record's commit time is not git's (the whole history was read: at a
+    start, every file is asked), from the committed-time column: at 100,000 files a second
+    less than looking each up by path."""
+    records = files.records
+    committed = records.column("committed")
+    found = []
+    for rid in files.table.ids:
+        rel = records.path(rid)
+        moment = times.get(rel)
+        if committed[rid] != (NO_TIME if moment is None else to_us(moment)):
+            found.append(rel)
+    found += [rel for rel in files.broken if files.table.find(rel) is None]
+    return found
