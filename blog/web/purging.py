@@ -184,10 +184,21 @@ class Purging:
                 self.senders[target.name].add(ours, change.seen + self.delay)
 
     def _ours(self, target: Target, item: str, version: str, change: Change) -> bool:
-        """True when this process is to send ``item``: first to claim it, or late."""
-        ledger = self.shared if target.shared else self.local
+        """True when this process is to send ``item``: first to claim it, or late (and the
+        first of its host's workers to be)."""
+        token = f"{target.name}:{item}@{version}"
+        if not self._first(self.shared if target.shared else self.local, token, change):
+            return False
+        if not target.shared or self.shared is self.local:
+            return True
+        # Late for the other hosts: one purge more for this host, not one per worker.
+        return self._first(self.local, "late:" + token, change)
+
+    def _first(self, ledger: Ledger, token: str, change: Change) -> bool:
+        """True when ``token`` is this process's to act on: nobody claimed it, or the claim
+        was made longer than ``PURGE_DELAY`` before this process saw the change."""
         try:
-            claimed = ledger.claim(f"{target.name}:{item}@{version}", change.seen)
+            claimed = ledger.claim(token, change.seen)
         except Exception as e:  # no ledger: better one purge too many than a stale page
             self._ledger_failed(e)
             return True
@@ -196,9 +207,8 @@ class Purging:
             return True
         if change.seen - claimed > self.delay:
             log.info(
-                "purge: %s %s: seen %.1f s after it was purged, purging again",
-                target.name,
-                item,
+                "purge: %s: seen %.1f s after it was purged, purging again",
+                token,
                 change.seen - claimed,
             )
             return True

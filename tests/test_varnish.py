@@ -1,0 +1,159 @@
+"""Varnish from Debian (with varnish-modules' xkey) in front of gunicorn, with
+deploy/varnish.vcl: pages kept an hour, an edit served within 2 s of its write, and every
+page that does not show what changed still served from Varnish's copy."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bench.nginx import DEPLOY
+from tests.articles import article_text
+from tests.live import fetch, free_port, gunicorn, require_binary
+
+pytestmark = pytest.mark.server
+ARTICLES = {  # name: date; quay and ferry are far apart (not each other's neighbours)
+    "ferry": "2025-01-10",
+    "trams": "2025-02-10",
+    "market": "2025-03-10",
+    "rowing": "2025-04-10",
+    "quay": "2025-06-02",
+}
+
+CATEGORIES = {"quay": "Harbour", "trams": "Harbour", "rowing": "Sport", "regatta": "Sport"}
+
+
+@dataclass
+class Stack:
+    varnish: str
+    app: str
+    content: Path
+    workdir: Path  # varnishd's -n
+
+    def stat(self, counter: str) -> int:
+        """One of varnishstat's counters (MAIN.backend_req: fetches from the app)."""
+        out = subprocess.run(
+            [require_binary("varnishstat"), "-n", str(self.workdir), "-1", "-j", "-f", counter],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        data = json.loads(out)
+        counters = data.get("counters", data)
+        return int(counters[counter]["value"])
+
+    def get(self, path: str) -> tuple[str, int, bytes]:
+        """X-Cache (HIT or MISS), X-Cache-Hits and the body, through Varnish."""
+        status, headers, body = fetch(self.varnish + path)
+        assert status == 200, (path, status)
+        return headers["X-Cache"], int(headers["X-Cache-Hits"]), body
+
+
+def write(content: Path, name: str, body: str = "") -> None:
+    text = article_text(
+        title=f"The {name}",
+        date=f"{ARTICLES.get(name, '2025-07-01')}T07:00:00Z",
+        body=body or f"About {name}.",
+        front="categoria: " + CATEGORIES.get(name, "Town"),
+    )
+    partial = content / f".{name}.md.tmp"
+    partial.write_text(text)
+    os.replace(partial, content / f"{name}.md")  # as git does
+
+
+@contextmanager
+def varnishd(vcl: str, port: int, workdir: Path) -> Iterator[None]:
+    binary = require_binary("varnishd")
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "courier.vcl").write_text(vcl)
+    command = [binary, "-F", "-a", f"127.0.0.1:{port}", "-f", str(workdir / "courier.vcl")]
+    # -j none: as root, no jail (it would drop to a user that cannot read this folder).
+    command += ["-n", str(workdir / "n"), "-s", "malloc,64m", "-j", "none"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    try:
+        while True:
+            try:
+                if fetch(f"http://127.0.0.1:{port}/")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("varnishd did not start")
+            time.sleep(0.1)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    content = tmp_path / "content"
+    content.mkdir()
+    for name in ARTICLES:
+        write(content, name)
+    port = free_port()
+    settings = {
+        "SHARED_MAX_AGE": "3600",  # Varnish keeps pages an hour: only a purge refreshes them
+        "PURGE_VARNISH_URL": f"http://127.0.0.1:{port}",
+        "PURGE_DELAY": "0.2",
+        "STORE_DIR": str(tmp_path / "store"),
+        "PROXY_FIX": "1",
+    }
+    with gunicorn(content, log=tmp_path / "gunicorn.log", **settings) as app:
+        vcl = (DEPLOY / "varnish.vcl").read_text()
+        assert '.host = "127.0.0.1";\n    .port = "8000";' in vcl
+        vcl = vcl.replace('.port = "8000"', f'.port = "{app.rsplit(":", 1)[1]}"')
+        with varnishd(vcl, port, tmp_path / "varnish"):
+            yield Stack(f"http://127.0.0.1:{port}", app, content, tmp_path / "varnish" / "n")
+
+
+def test_varnish_keeps_pages_and_readers_never_see_the_keys(stack: Stack) -> None:
+    assert stack.get("/news/quay/")[0] == "MISS"
+    status, headers, _ = fetch(stack.varnish + "/news/quay/")
+    assert headers["X-Cache"] == "HIT"
+    assert headers["Cache-Control"] == "public, max-age=60, s-maxage=3600"
+    assert not {"Surrogate-Key", "Cache-Tag", "Surrogate-Control", "xkey"} & set(headers)
+    assert "Surrogate-Key" in fetch(stack.app + "/news/quay/")[1]  # the app did send them
+
+
+def test_an_edit_is_served_within_two_seconds_and_other_pages_stay_hits(stack: Stack) -> None:
+    others = ["/news/ferry/", "/category/town/", "/tag/nothing/"]
+    for path in ["/news/quay/", *others[:2]]:
+        stack.get(path)
+        assert stack.get(path)[0] == "HIT"
+    write(stack.content, "quay", body="Ferries sail again at dawn.")
+    written = time.monotonic()
+    while b"Ferries sail again" not in stack.get("/news/quay/")[2]:
+        assert time.monotonic() - written < 2, "the edit was not served within 2 s"
+        time.sleep(0.05)
+    # The pages that show nothing of the quay: Varnish's copies, not one fetch from the app.
+    time.sleep(0.5)  # past PURGE_DELAY: every purge of this edit is done
+    for path in others[:2]:
+        _, hits_before, _ = stack.get(path)
+        fetches = stack.stat("MAIN.backend_req")
+        status, hits, _ = stack.get(path)
+        assert status == "HIT" and hits > hits_before, path
+        assert stack.stat("MAIN.backend_req") == fetches, path
+
+
+def test_a_new_article_is_on_the_pages_that_list_it_within_two_seconds(stack: Stack) -> None:
+    for path in ("/category/harbour/", "/news/ferry/", "/"):
+        stack.get(path)
+    write(stack.content, "regatta")  # July: the newest, in Sport
+    written = time.monotonic()
+    while b"The regatta" not in stack.get("/")[2]:
+        assert time.monotonic() - written < 2, "the new article is not on the front page"
+        time.sleep(0.05)
+    assert stack.get("/news/regatta/")[2].count(b"The regatta") >= 1
+    assert stack.get("/category/harbour/")[0] == "HIT"  # not in Harbour
+    assert stack.get("/news/ferry/")[0] == "HIT"  # far from it, and not related
