@@ -178,7 +178,7 @@ class Settings:
     PURGE_NGINX_URL: str = setting(
         "",
         "nginx's purge address (deploy/nginx-proxy.conf, cache-purge module), "
-        "http://127.0.0.1:8081; needs SITE_URL.",
+        "http://127.0.0.1:8089; needs SITE_URL.",
     )
     FASTLY_SERVICE_ID: str = setting("", "The Fastly service to purge by surrogate key.")
     FASTLY_API_TOKEN: str = setting("", "A Fastly API token allowed to purge that service.")

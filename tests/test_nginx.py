@@ -377,7 +377,7 @@ def test_an_edit_is_purged_from_nginx_while_other_pages_stay_cached(
                 "/var/cache/nginx/courier": str(tmp_path / "cache"),
                 "127.0.0.1:8000": app_base.removeprefix("http://"),
             },
-        ) + deploy_server_block("nginx-purge.conf", **{"127.0.0.1:8081": f"127.0.0.1:{purge_port}"})
+        ) + deploy_server_block("nginx-purge.conf", **{"127.0.0.1:8089": f"127.0.0.1:{purge_port}"})
         with nginx(block, tmp_path / "nginx", nginx_binary, modules=(module,)):
             proxy = f"http://127.0.0.1:{port}"
             for path in ("/news/quay/", "/news/ferry/"):

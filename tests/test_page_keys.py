@@ -315,3 +315,14 @@ def test_a_very_long_slug_is_named_by_its_hash() -> None:
     long = keys.token("article:" + "word-" * 60)
     assert long.startswith("article-~") and len(long) <= keys.MAX_TOKEN
     assert long != keys.token("article:" + "word-" * 61)
+
+
+def test_a_not_found_page_is_purged_when_articles_are_published(
+    site: Flask, make_app: Callable[..., Flask]
+) -> None:
+    response = make_app(SHARED_MAX_AGE=86400, PER_PAGE=2).test_client().get("/news/regatta/")
+    assert response.status_code == 404
+    assert response.headers["Cache-Control"] == "public, max-age=60"  # not a day
+    assert {"site", "articles", "categories", "tags", "card-rowing"} <= set(
+        response.headers["Surrogate-Key"].split(" ")
+    )

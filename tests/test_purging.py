@@ -354,3 +354,21 @@ def test_purge_settings_that_cannot_work_stop_the_start(
 
     with pytest.raises(SettingsError, match=message):
         make_app(**{setting: value})
+
+
+def test_an_operator_purges_every_page_after_a_deploy(
+    news: Content, make_app: Callable[..., Flask], server: Recorder
+) -> None:
+    app = start(make_app, server, PURGE_VARNISH_URL=server.url)
+    result = app.test_cli_runner().invoke(args=["content", "purge", "everything"])
+    assert result.exit_code == 0 and "varnish: ok" in result.output
+    [call] = server.calls
+    assert call.headers["xkey-purge"] == "everything"
+    server.answer = (503, b"")
+    result = app.test_cli_runner().invoke(args=["content", "purge", "article-quay"])
+    assert result.exit_code == 1 and "503" in result.output
+
+
+def test_purging_with_no_cache_configured_says_so(make_app: Callable[..., Flask]) -> None:
+    result = make_app().test_cli_runner().invoke(args=["content", "purge", "everything"])
+    assert result.exit_code == 1 and "No cache to purge" in result.output

@@ -4,18 +4,15 @@ page that does not show what changed still served from Varnish's copy."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bench.nginx import DEPLOY
+from bench.varnish import stat, varnishd, vcl_for
 from tests.articles import article_text
 from tests.live import fetch, free_port, gunicorn, require_binary
 
@@ -36,19 +33,10 @@ class Stack:
     varnish: str
     app: str
     content: Path
-    workdir: Path  # varnishd's -n
+    name: Path  # varnishd's -n
 
     def stat(self, counter: str) -> int:
-        """One of varnishstat's counters (MAIN.backend_req: fetches from the app)."""
-        out = subprocess.run(
-            [require_binary("varnishstat"), "-n", str(self.workdir), "-1", "-j", "-f", counter],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        data = json.loads(out)
-        counters = data.get("counters", data)
-        return int(counters[counter]["value"])
+        return stat(self.name, counter)
 
     def get(self, path: str) -> tuple[str, int, bytes]:
         """X-Cache (HIT or MISS), X-Cache-Hits and the body, through Varnish."""
@@ -69,32 +57,6 @@ def write(content: Path, name: str, body: str = "") -> None:
     os.replace(partial, content / f"{name}.md")  # as git does
 
 
-@contextmanager
-def varnishd(vcl: str, port: int, workdir: Path) -> Iterator[None]:
-    binary = require_binary("varnishd")
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "courier.vcl").write_text(vcl)
-    command = [binary, "-F", "-a", f"127.0.0.1:{port}", "-f", str(workdir / "courier.vcl")]
-    # -j none: as root, no jail (it would drop to a user that cannot read this folder).
-    command += ["-n", str(workdir / "n"), "-s", "malloc,64m", "-j", "none"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 20
-    try:
-        while True:
-            try:
-                if fetch(f"http://127.0.0.1:{port}/")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("varnishd did not start")
-            time.sleep(0.1)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     content = tmp_path / "content"
@@ -109,12 +71,11 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         "STORE_DIR": str(tmp_path / "store"),
         "PROXY_FIX": "1",
     }
+    binary = require_binary("varnishd")
     with gunicorn(content, log=tmp_path / "gunicorn.log", **settings) as app:
-        vcl = (DEPLOY / "varnish.vcl").read_text()
-        assert '.host = "127.0.0.1";\n    .port = "8000";' in vcl
-        vcl = vcl.replace('.port = "8000"', f'.port = "{app.rsplit(":", 1)[1]}"')
-        with varnishd(vcl, port, tmp_path / "varnish"):
-            yield Stack(f"http://127.0.0.1:{port}", app, content, tmp_path / "varnish" / "n")
+        vcl = vcl_for(int(app.rsplit(":", 1)[1]))
+        with varnishd(vcl, port, tmp_path / "varnish", binary) as name:
+            yield Stack(f"http://127.0.0.1:{port}", app, content, name)
 
 
 def test_varnish_keeps_pages_and_readers_never_see_the_keys(stack: Stack) -> None:

@@ -152,6 +152,7 @@ class PageCache:
     def page_of(self, response: HTTPResponse, index: Index) -> StoredPage:
         """A page just rendered from ``index``, with the versions of what it shows."""
         self.renders += 1
+        log.debug("rendered %s", proxy_path or key)  # (bench/soak.py counts these)
         names = self.names()
         return StoredPage.of(
             response,
@@ -265,6 +266,15 @@ def set_freshness(response: HTTPResponse, index: Index) -> HTTPResponse:
     """``Cache-Control`` for a public response built from ``index``."""
     response.cache_control.public = True
     response.cache_control.max_age = max_age(index, get_library().clock())
+    return response
+
+
+def tell_shared_caches(response: HTTPResponse) -> HTTPResponse:
+    """The keys of a response the response cache does not keep (an error page), for shared
+    caches to purge it by, when they are told keys at all (``SHARED_MAX_AGE``)."""
+    if get_settings().SHARED_MAX_AGE:
+        for name, value in shown.surrogate_headers(shown.declared()):
+            response.headers[name] = value
     return response
 
 

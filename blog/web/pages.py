@@ -29,7 +29,7 @@ from blog.content.index import EPOCH, Group
 from blog.content.models import Article
 from blog.markup.render import table_of_contents
 from blog.web import meta, previews
-from blog.web.cache import cached_page, current_index, set_freshness
+from blog.web.cache import cached_page, current_index, set_freshness, tell_shared_caches
 from blog.web.home import Layout, front_page, home_groups
 from blog.web.pagination import Page, paginate
 from blog.web.pictures import body_pictures
@@ -333,10 +333,17 @@ def error_page(error: HTTPException) -> HTTPResponse:
         return set_freshness(redirect(url_for("site.article", slug=moved_to), code=301), index)
     title = _("Page not found") if error.code == 404 else str(error.name)
     page_meta = meta.PageMeta(title, title, "", meta.image_url(None), robots="noindex")
+    latest = index.articles[:5]
     response = make_response(
-        render_template("error.html", error=error, latest=index.articles[:5], meta=page_meta),
+        render_template("error.html", error=error, latest=latest, meta=page_meta),
         error.code,
     )
     if error.code == 405:
         response.headers["Allow"] = ", ".join(error.valid_methods or ())  # type: ignore[attr-defined]
-    return set_freshness(response, index)
+    # Kept by shared caches no longer than by browsers, and purged with the latest articles
+    # and the lists of sections and tags: a story published at an address readers already
+    # asked for is not a 404 there for another minute.
+    shows_chrome()
+    shows(keys.ALL, keys.CATEGORIES, keys.TAGS)
+    shows_cards(latest)
+    return tell_shared_caches(set_freshness(response, index))

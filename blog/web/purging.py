@@ -31,6 +31,7 @@ from blog.content.index import Index
 from blog.content.library import Library
 from blog.web.ledger import Ledger
 from blog.web.purgers import PurgeFailed
+from blog.web.shown import EVERYTHING
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +110,15 @@ class Purging:
     def note(self, path: str, names: Sequence[str]) -> None:
         """A page at ``path`` (as the proxy's cache keys it) was rendered showing ``names``
         (for nginx, which purges by URL)."""
-        self._submit((path, tuple(keys.token(name) for name in names)))
+        self._submit((path, (*(keys.token(name) for name in names), EVERYTHING)))
 
     def purge_now(self, tokens: Sequence[str]) -> dict[str, str]:
-        """Send ``tokens`` to every target now, in this thread, once (``flask content purge``):
-        each target's name → "ok" or why it failed."""
+        """Send ``tokens`` to every cache now, in this thread, once (``flask content purge``):
+        each cache's name → "ok" or why it failed."""
         results = {}
         for target in self.targets:
+            if target.name in self.items:
+                continue  # not a cache (the WebSub hub)
             try:
                 target.send(list(tokens))
                 results[target.name] = "ok"
