@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.compare import BIN, ROOT, free_port, get, wait_until_up  # noqa: E402
+from bench.compare import BIN, ROOT, commit, free_port, get, wait_until_up  # noqa: E402
 from bench.varnish import stat, varnishd, vcl_for  # noqa: E402
 
 LUA = """
@@ -289,7 +289,7 @@ def _soak(
     fetches_before = stat(varnish, "MAIN.backend_req") if varnish else 0
     check.start()
     load = subprocess.Popen(
-        ["wrk", "-t2", "-c64", f"-d{args.duration}s", "-s", str(script), base],
+        ["wrk", "-t2", "-c64", "--latency", f"-d{args.duration}s", "-s", str(script), base],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -306,6 +306,8 @@ def _soak(
     fives = int(re.search(r"5xx=(\d+)", wrk)[1])  # type: ignore[index]
     hits = int(re.search(r"hits=(\d+)", wrk)[1])  # type: ignore[index]
     errors = re.search(r"Socket errors: (.*)", wrk)
+    p99 = re.search(r"99%\s+(\S+)", wrk)
+    slowest = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", wrk)
     # What reached the app: through Varnish, its fetches; straight, every request.
     origin = stat(varnish, "MAIN.backend_req") - fetches_before if varnish else None
     origin_requests = origin if origin is not None else requests + found["reads"]
@@ -320,6 +322,7 @@ def _soak(
         "per second": f"{requests / args.duration:,.0f}",
         "5xx": str(fives + found["5xx"]),
         "socket errors": errors[1] if errors else "none",
+        "latency p99 / max": f"{p99[1] if p99 else '?'} / {slowest[1] if slowest else '?'}",
         "changes": f"{writer.changes:,}",
         "checker reads": f"{found['reads']:,}",
         "mixed pages": str(found["mixed"]),
@@ -377,7 +380,8 @@ def main() -> None:
         f"--every {args.every}"
         + (" --compare" if args.compare else f" --front {args.front} --versions {args.versions}"),
         "",
-        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores. wrk at 64 "
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}, {os.cpu_count()} "
+        "cores. wrk at 64 "
         "connections over the soak's 46 pages and feeds and 120 of the corpus's pages; a "
         "checker reading soak articles; an edit (rewrite, addition, deletion or rename of a "
         f"soak article) every {args.every} s. Versions: page = cached pages keyed by what "
