@@ -11,7 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from blog import get_library
 from blog.content import keys
+from blog.content.index import Index
 from blog.web.cache import PageCache
 from tests.articles import Content
 from tests.conftest import FIXED_NOW, THOROUGH, set_clock
@@ -239,6 +241,10 @@ def test_every_page_served_from_the_cache_is_the_page_a_render_gives_now(
     categories = ["Transport", "Business", "Culture", "Sport", "business"]
     tags = ["#Harbour", "#Trams", "#Money #Food", "#Film", "#harbour #Rail", ""]
     authors = ["Mira Okonjo", "Tomas Reyes", "Ada Quill", "mira okonjo"]
+    pages: PageCache = cached.application.extensions["blog.page_cache"]
+    swaps: list[tuple[Index, Index, set[str]]] = []
+    library = get_library(cached.application)
+    library.listeners.append(lambda old, paths: swaps.append((old, library.current, paths)))
     for _ in range(12):
         name = rng.choice(names)
         roll = rng.random()
@@ -259,9 +265,15 @@ def test_every_page_served_from_the_cache_is_the_page_a_render_gives_now(
                 standfirst=rng.choice(["", "A standfirst."]),
                 extra=rng.choice(["", "", "deals: Yes", "breaking: true", "featured: true"]),
             )
+        shown = {n for _, page, _ in list(pages._hot.values()) for n in page.names}
         for url in URLS:
             got, want = cached.get(url), fresh.get(url)
             assert (got.status_code, got.data) == (want.status_code, want.data), url
+        # Shared caches are purged of every key whose version moved: of those pages show.
+        for old, new, paths in swaps:
+            moved = {n for n in shown if keys.version(old, n) != keys.version(new, n)}
+            assert moved <= keys.changed_keys(old, new, paths), (moved, paths)
+        swaps.clear()
 
 
 def test_shared_caches_are_told_the_keys_and_may_keep_pages_long(

@@ -129,7 +129,9 @@ class PageCache:
             return page  # the common case: found current for this version already
         if keys.versions(index, page.names) != page.versions:
             return None
-        self._hot[key] = (expires, page, index.version)
+        with self._hot_lock:  # current for this version too: found at once next time
+            if self._hot.get(key) is entry:
+                self._hot[key] = (expires, page, index.version)
         return page
 
     def get(self, key: str, index: Index) -> StoredPage | None:
