@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import feedparser
 import pytest
 from flask import Flask
 
@@ -372,3 +373,21 @@ def test_an_operator_purges_every_page_after_a_deploy(
 def test_purging_with_no_cache_configured_says_so(make_app: Callable[..., Flask]) -> None:
     result = make_app().test_cli_runner().invoke(args=["content", "purge", "everything"])
     assert result.exit_code == 1 and "No cache to purge" in result.output
+
+
+def test_feeds_name_the_hub_and_themselves(news: Content, make_app: Callable[..., Flask]) -> None:
+    client = make_app(
+        WEBSUB_HUB="https://hub.example/", SITE_URL="https://news.example"
+    ).test_client()
+    for path in ("/feed.xml", "/atom.xml", "/tag/ferries/feed.xml", "/category/harbour/atom.xml"):
+        links = {
+            (link.rel, link.href) for link in feedparser.parse(client.get(path).data).feed.links
+        }
+        assert ("hub", "https://hub.example/") in links, path
+        assert ("self", f"https://news.example{path}") in links, path
+    feed = json.loads(client.get("/feed.json").data)
+    assert feed["hubs"] == [{"type": "WebSub", "url": "https://hub.example/"}]
+    assert feed["feed_url"] == "https://news.example/feed.json"
+    without = make_app().test_client()
+    assert "hubs" not in json.loads(without.get("/feed.json").data)
+    assert b'rel="hub"' not in without.get("/atom.xml").data
