@@ -142,6 +142,12 @@ def _purging(app: Flask, settings: Settings, folder: Path, pages: PageCache) -> 
             app, settings.SITE_URL, settings.SCRIPT_NAME, settings.FEED_ITEMS
         )
     if not targets:
+        if settings.SHARED_MAX_AGE:
+            log.warning(
+                "SHARED_MAX_AGE=%d but no cache is purged (PURGE_VARNISH_URL, PURGE_NGINX_URL, "
+                "FASTLY_*, CLOUDFLARE_*): shared caches keep pages that long after they change",
+                settings.SHARED_MAX_AGE,
+            )
         return None
     purging = Purging(targets, shared, local, delay=settings.PURGE_DELAY, items=items)
     if settings.PURGE_NGINX_URL:
