@@ -4,6 +4,7 @@ page that does not show what changed still served from Varnish's copy."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Iterator
@@ -118,3 +119,20 @@ def test_a_new_article_is_on_the_pages_that_list_it_within_two_seconds(stack: St
     assert stack.get("/news/regatta/")[2].count(b"The regatta") >= 1
     assert stack.get("/category/harbour/")[0] == "HIT"  # not in Harbour
     assert stack.get("/news/ferry/")[0] == "HIT"  # far from it, and not related
+
+
+def test_a_scheduled_article_is_on_the_front_page_within_two_seconds_of_its_time(
+    stack: Stack,
+) -> None:
+    """No file changes at its time: the clock publishes it, and the purge follows."""
+    at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=4)
+    text = article_text(title="The regatta starts", date=at.isoformat(), front="categoria: Sport")
+    (stack.content / "regatta.md").write_text(text)
+    time.sleep(1.5)  # seen, and not yet published
+    stack.get("/news/ferry/")
+    assert b"The regatta starts" not in stack.get("/")[2]
+    assert stack.get("/")[0] == "HIT"
+    while b"The regatta starts" not in stack.get("/")[2]:
+        assert dt.datetime.now(dt.UTC) < at + dt.timedelta(seconds=2), "not on time"
+        time.sleep(0.05)
+    assert stack.get("/news/ferry/")[0] == "HIT"
