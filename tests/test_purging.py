@@ -9,7 +9,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -17,6 +17,8 @@ import feedparser
 import pytest
 from flask import Flask
 
+from blog import get_library
+from blog.web.ledger import FileLedger
 from blog.web.purging import Purging
 from tests.articles import Content
 from tests.conftest import FIXED_NOW, set_clock
@@ -391,3 +393,29 @@ def test_feeds_name_the_hub_and_themselves(news: Content, make_app: Callable[...
     without = make_app().test_client()
     assert "hubs" not in json.loads(without.get("/feed.json").data)
     assert b'rel="hub"' not in without.get("/atom.xml").data
+
+
+def test_without_a_ledger_every_worker_purges_and_says_so_once(
+    news: Content,
+    make_app: Callable[..., Flask],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Recording:
+        name, shared, sent = "varnish", True, []
+
+        def send(self, items: Sequence[str]) -> None:
+            self.sent.append(list(items))
+
+    target = Recording()
+    nowhere = FileLedger(tmp_path / "no-such-folder" / "purge.sqlite", keep=60)
+    purging = Purging([target], nowhere, nowhere, delay=0)
+    library = get_library(make_app())
+    with caplog.at_level(logging.ERROR, logger="blog"):
+        for n in range(2):
+            old = library.current
+            write(news, "quay", "Harbour", "#Ferries", body=f"Version {n}.")
+            purging.changed(old, library.refresh(), {"quay.md"})
+            assert purging.wait_idle()
+    assert [set(items) for items in target.sent] == [{"article-quay", "content"}] * 2
+    assert caplog.text.count("ledger unavailable") == 1

@@ -20,6 +20,13 @@ from typing import Any, Protocol
 
 CLAIM_SECONDS = 3600  # how long a claim is remembered: far longer than hosts lag each other
 
+try:
+    from redis.exceptions import RedisError
+
+    LEDGER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, OSError, ValueError, RedisError)
+except ImportError:  # the redis client is only needed with Redis
+    LEDGER_ERRORS = (sqlite3.Error, OSError, ValueError)
+
 
 class Ledger(Protocol):
     def claim(self, token: str, now: float) -> float | None:

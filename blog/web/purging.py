@@ -29,7 +29,7 @@ from typing import Protocol
 from blog.content import keys
 from blog.content.index import Index
 from blog.content.library import Library
-from blog.web.ledger import Ledger
+from blog.web.ledger import LEDGER_ERRORS, Ledger
 from blog.web.purgers import PurgeFailed
 from blog.web.shown import EVERYTHING
 
@@ -172,7 +172,7 @@ class Purging:
     def _note(self, path: str, tokens: tuple[str, ...]) -> None:
         try:
             self.shared.note(path, tokens, self.clock())
-        except Exception as e:  # the ledger's store or Redis: nginx misses this page
+        except LEDGER_ERRORS as e:  # the ledger's store or Redis: nginx misses this page
             self._ledger_failed(e)
 
     def _purge(self, change: Change) -> None:
@@ -202,7 +202,7 @@ class Purging:
         was made longer than ``PURGE_DELAY`` before this process saw the change."""
         try:
             claimed = ledger.claim(token, change.seen)
-        except Exception as e:  # no ledger: better one purge too many than a stale page
+        except LEDGER_ERRORS as e:  # no ledger: better one purge too many than a stale page
             self._ledger_failed(e)
             return True
         self._ledger_works()
