@@ -5,6 +5,7 @@ never on a reader's time."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import threading
@@ -22,6 +23,7 @@ from blog.web.ledger import FileLedger
 from blog.web.purging import Purging
 from tests.articles import Content
 from tests.conftest import FIXED_NOW, set_clock
+from tests.image_files import RemoteSite, jpeg, prepare_pictures, reply
 from tests.recorder import Recorder, recording
 
 
@@ -419,3 +421,40 @@ def test_without_a_ledger_every_worker_purges_and_says_so_once(
             assert purging.wait_idle()
     assert [set(items) for items in target.sent] == [{"article-quay", "content"}] * 2
     assert caplog.text.count("ledger unavailable") == 1
+
+
+def test_a_picture_becoming_ready_purges_the_pages_that_show_it_and_no_other(
+    news: Content, make_app: Callable[..., Flask], server: Recorder
+) -> None:
+    remote = RemoteSite()
+    remote.routes["/quay.jpg"] = reply(jpeg((900, 600)))
+    with remote.running():
+        write(
+            news, "quay", "Harbour", "#Ferries", extra=f"featuredimage: {remote.url('/quay.jpg')}"
+        )
+        app = start(
+            make_app,
+            server,
+            PURGE_VARNISH_URL=server.url,
+            SHARED_MAX_AGE=3600,
+            PURGE_DELAY=0,
+            IMAGE_FETCH_ALLOW_PRIVATE=True,
+        )
+        client = app.test_client()
+        showing = ("/news/quay/", "/tag/ferries/", "/category/harbour/")
+        before = {path: client.get(path) for path in (*showing, "/tag/markets/")}
+        token = "picture-" + hashlib.sha256(remote.url("/quay.jpg").encode()).hexdigest()[:20]
+        for path in showing:  # not fetched yet: a placeholder, kept by no cache for long
+            assert token in before[path].headers["Surrogate-Key"].split(" ")
+            assert "s-maxage=5" in before[path].headers["Cache-Control"]
+        unrelated = before["/tag/markets/"]
+        assert token not in unrelated.headers["Surrogate-Key"]
+        assert "s-maxage=3600" in unrelated.headers["Cache-Control"]
+        pages = app.extensions["blog.page_cache"]
+        renders = pages.renders
+        prepare_pictures(app, remote=True)  # the background fetches it
+        settle(app)
+    assert [call.headers["xkey-purge"] for call in server.calls] == [token]  # once, no more
+    assert "/img/" in client.get("/news/quay/").get_data(as_text=True)
+    assert client.get("/tag/markets/").data == unrelated.data
+    assert pages.renders == renders + 1  # the article again; the unrelated tag page was kept

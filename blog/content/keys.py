@@ -20,6 +20,9 @@ A key is ``kind`` or ``kind:slug``:
   date and category, not its text;
 - ``around:<slug>``: the articles before and after it;
 - ``profile:<slug>``: an author's profile;
+- ``picture:<reference>``: an image as the site shows it (fetched, failed...): its version
+  is the images layer's, not the index's (``web/cache.py``), and a shared cache names it by
+  the reference's hash;
 - ``content``: everything (the content version): pages that show too much to say.
 
 A version is the same on every host with the same content, so hosts share cached pages and
@@ -48,6 +51,7 @@ CONTENT = "content"
 GLOBAL = (SITE, ALL, DEALS, FEATURED, CATEGORIES, TAGS, CONTENT)
 GROUP_KINDS = ("category", "tag", "author")
 
+PICTURE = "picture"
 MAX_TOKEN = 120  # characters of a surrogate key; longer slugs are named by their hash
 _PLAIN = re.compile(r"[a-z0-9-]+")
 _MISSING = "-"  # the version of a part the index does not have (an unpublished article)
@@ -69,6 +73,8 @@ def token(name: str) -> str:
     kind, _, slug = name.partition(":")
     if not slug:
         return kind
+    if kind == PICTURE:  # a URL or a path: long, and no reader's business
+        return f"{kind}-{hashlib.sha256(slug.encode()).hexdigest()[:20]}"
     if not _PLAIN.fullmatch(slug):
         slug = quote(slug, safe="-")  # a slug keeps non-Latin letters
     if len(kind) + 1 + len(slug) > MAX_TOKEN:

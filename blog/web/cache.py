@@ -6,7 +6,14 @@ carries an ETag and a Last-Modified, answers conditional requests with 304, and 
 browsers to keep it no longer than ``HTTP_MAX_AGE`` seconds, nor past the next scheduled
 article's publication or the end of a front-page flag (a breaking strip's, say); shared
 caches may keep it ``SHARED_MAX_AGE`` (``s-maxage``), as they are purged when what it shows
-changes (``purge.py``).
+changes (``purging.py``).
+
+Pictures are parts too: a page showing an image shows ``picture:<reference>`` at the version
+the images layer gave it while the page was rendered (``pictures.look``: the original's hash,
+or ``pending``, ``failed``...). When a picture changes (fetched, failed, found damaged) the
+pages showing it are no longer current here, and the caches in front are purged of them by
+that key: the article's page, the listings and feeds showing its image, the pages whose
+``og:image`` it is; no other.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable
 from dataclasses import fields as dataclass_fields
 from functools import wraps
 from typing import TYPE_CHECKING, Any
@@ -41,9 +48,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PICTURE_KEY = keys.PICTURE + ":"
 HOT_PAGES = 128  # pages kept unpickled in each process, in front of the shared backend
 PENDING_MAX_AGE = 5  # seconds a page showing a picture not fetched yet may be kept anywhere
-SHOWING_LIMIT = 100_000  # pictures whose pages are remembered, before starting afresh
 
 try:
     from redis.exceptions import RedisError
@@ -75,20 +82,19 @@ class PageCache:
         self.clock: Callable[[], float] = time.time  # the pages' stored_at, and their expiry
         self._failing = False
         # The hottest pages, unpickled, in this process: (expiry, page, the content version
-        # it was last found current for). It only saves the backend a round trip, and it
-        # expires with the backend's copy all the same: a page carries the request's origin,
-        # so a wrong one must not outlive the cache's timeout.
+        # and count of picture changes it was last found current for). It only saves the
+        # backend a round trip, and it expires with the backend's copy all the same: a page
+        # carries the request's origin, so a wrong one must not outlive the cache's timeout.
         self._hot: OrderedDict[str, tuple[float, StoredPage, str]] = OrderedDict()
         self._hot_lock = threading.Lock()
         # Path → the query parameters its page varies by, as the views have said (the fast
         # lane computes the same keys from them).
         self.varying: dict[str, tuple[str, ...]] = {}
-        # Pictures: the keys of the pages this process stored, by the image references they
-        # show, and when each reference last changed (a count of changes so far).
+        # Pictures: a picture's version as the images layer sees it now (``site.py`` sets
+        # it), the changes this process has seen, and who is told of them (``Purging``).
+        self.picture_version: Callable[[str], str] = lambda reference: "-"
         self.picture_changes = 0
-        self._showing: dict[str, set[str]] = {}
-        self._changed_at: dict[str, int] = {}
-        self._showing_lock = threading.Lock()
+        self.picture_purged: Callable[[str, str], None] | None = None
         self.renders = 0  # pages rendered because none was current (bench/soak.py counts)
         # Told of each page stored, by its path as a proxy's cache keys it, and the keys it
         # shows (``Purging.note``: nginx purges by URL); None when nothing asks.
@@ -114,9 +120,38 @@ class PageCache:
         digest = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()[:32]
         return f"page:{self.deploy_id}:{digest}"
 
-    def names(self) -> tuple[str, ...]:
-        """The keys of the page just rendered, as its view said (``shown.py``)."""
-        return shown.declared() if self.per_page else (keys.CONTENT,)
+    def shown(self, index: Index) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The keys of the page just rendered, as its view said (``shown.py``), and the
+        pictures it showed (``pictures.look``); with their versions as it showed them."""
+        names = shown.declared() if self.per_page else (keys.CONTENT,)
+        pictures: dict[str, str] = g.get("pictures_shown") or {}
+        seen = sorted(pictures.items())
+        return (
+            (*names, *(name for name, _ in seen)),
+            (*keys.versions(index, names), *(version for _, version in seen)),
+        )
+
+    def current(self, index: Index, page: StoredPage) -> bool:
+        """True when what ``page`` shows is as it was when it was rendered."""
+        return page.versions == tuple(
+            self.picture_version(name.partition(":")[2])
+            if name.startswith(PICTURE_KEY)
+            else keys.version(index, name)
+            for name in page.names
+        )
+
+    def pictures_changed(self, reference: str) -> None:
+        """The images layer's listener: ``reference``'s picture changed (fetched, failed,
+        found damaged; here or, as this process found, in another). The pages showing it are
+        not current any more (their version of it is not the images layer's), and the caches
+        in front are purged of them."""
+        with self._hot_lock:
+            self.picture_changes += 1  # every hot page is checked again
+        if self.picture_purged is not None:
+            self.picture_purged(keys.key(keys.PICTURE, reference), self.picture_version(reference))
+
+    def _checked(self, index: Index) -> str:
+        return f"{index.version}/{self.picture_changes}"
 
     def hot(self, key: str, index: Index) -> StoredPage | None:
         """The page if this process holds it unpickled (no backend round trip), unexpired
@@ -125,13 +160,14 @@ class PageCache:
         if entry is None or entry[0] <= self.clock():
             return None  # an expired entry is replaced when the page is stored again
         expires, page, checked = entry
-        if checked == index.version:
+        now = self._checked(index)
+        if checked == now:
             return page  # the common case: found current for this version already
-        if keys.versions(index, page.names) != page.versions:
+        if not self.current(index, page):
             return None
         with self._hot_lock:  # current for this version too: found at once next time
             if self._hot.get(key) is entry:
-                self._hot[key] = (expires, page, index.version)
+                self._hot[key] = (expires, page, now)
         return page
 
     def get(self, key: str, index: Index) -> StoredPage | None:
@@ -146,71 +182,40 @@ class PageCache:
         self._recovered()
         if not isinstance(page, StoredPage) or self._expires(page) <= self.clock():
             return None  # (a backend on another host's clock may keep it a little longer)
-        if keys.versions(index, page.names) != page.versions:
+        if not self.current(index, page):
             return None  # what it shows has changed since
-        self._remember(key, page, index.version)
+        self._remember(key, page, self._checked(index))
         return page
 
-    def page_of(self, response: HTTPResponse, index: Index) -> StoredPage:
-        """A page just rendered from ``index``, with the versions of what it shows."""
+    def page_of(self, response: HTTPResponse, index: Index, pending: bool = False) -> StoredPage:
+        """A page just rendered from ``index``, with the versions of what it shows; one
+        showing a picture not fetched yet (``pending``) is kept by no cache for long."""
         self.renders += 1
-        log.debug("rendered %s", proxy_path or key)  # (bench/soak.py counts these)
-        names = self.names()
+        names, versions = self.shown(index)
+        shared_max_age = (
+            min(self.shared_max_age, PENDING_MAX_AGE) if pending else self.shared_max_age
+        )
         return StoredPage.of(
             response,
             self.clock(),
             names,
-            keys.versions(index, names),
+            versions,
             shown.surrogate_headers(names),
-            self.shared_max_age,
+            shared_max_age,
         )
 
-    def store(
-        self,
-        key: str,
-        page: StoredPage,
-        index: Index,
-        proxy_path: str = "",
-        pictures: Collection[str] = (),
-        since: int = 0,
-    ) -> None:
-        """Keep a page rendered from ``index`` that shows ``pictures``, rendered when
-        ``picture_changes`` was ``since`` (unless one of them changed meanwhile: it would
-        show the old one); ``proxy_path``: its path as a proxy in front keys it."""
+    def store(self, key: str, page: StoredPage, index: Index, proxy_path: str = "") -> None:
+        """Keep a page rendered from ``index``; ``proxy_path``: its path as a proxy in front
+        keys it."""
+        log.debug("rendered %s", proxy_path or key)  # (bench/soak.py counts these)
+        checked = self._checked(index)
+        if not self.current(index, page):
+            return  # a picture it shows changed while it was rendered: it would show the old
         if self.noted is not None and proxy_path:
             self.noted(proxy_path, page.names)
-        with self._showing_lock:
-            if len(self._showing) > SHOWING_LIMIT:
-                self._showing.clear()  # a change then finds fewer pages: they expire instead
-            for reference in pictures:
-                self._showing.setdefault(reference, set()).add(key)
-        self._remember(key, page, index.version)
+        self._remember(key, page, checked)
         try:
             self.cache.set(key, page)
-        except CACHE_ERRORS as e:
-            self._failed(e)
-        if any(self._changed_at.get(reference, -1) >= since for reference in pictures):
-            self._delete([key])  # changed while it was rendered (or before it was stored)
-
-    def pictures_changed(self, reference: str) -> None:
-        """The images layer's listener: ``reference``'s picture changed (fetched, failed,
-        found damaged). The pages this process stored that show it are deleted, from the
-        shared backend too; other processes delete theirs when they see the change."""
-        with self._showing_lock:
-            self._changed_at[reference] = self.picture_changes
-            self.picture_changes += 1
-            keys = self._showing.pop(reference, set())
-        self._delete(keys)
-
-    def _delete(self, keys: Iterable[str]) -> None:
-        keys = list(keys)
-        if not keys:
-            return
-        with self._hot_lock:
-            for key in keys:
-                self._hot.pop(key, None)
-        try:
-            self.cache.delete_many(*keys)
         except CACHE_ERRORS as e:
             self._failed(e)
 
@@ -303,24 +308,17 @@ def _cached(view: Callable[..., Any], query: tuple[str, ...]) -> Callable[..., H
         page = pages.get(key, index) if key is not None else None
         freshness = max_age(index, get_library().clock())
         if page is None:
-            since = pages.picture_changes
             response = make_response(view(*args, **kwargs))
             if key is None or response.status_code != 200 or response.cache_control.no_store:
                 return response
-            page = pages.page_of(response, index)
-            if g.get("pictures_pending"):
+            pending = bool(g.get("pictures_pending"))
+            page = pages.page_of(response, index, pending)
+            if pending:
                 # A picture not fetched yet (``pictures.py``): not kept, so the next reader
                 # after the fetch gets it; and not for long by any cache in front.
                 freshness = min(freshness, PENDING_MAX_AGE)
             else:
-                pages.store(
-                    key,
-                    page,
-                    index,
-                    proxy_path(request.environ, query),
-                    g.get("pictures_shown", set()),
-                    since,
-                )
+                pages.store(key, page, index, proxy_path(request.environ, query))
             if query:
                 pages.varying.setdefault(request_path(request.environ), query)
         status, headers, body = page.answer(

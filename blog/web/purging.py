@@ -50,6 +50,15 @@ class Target(Protocol):
 
 
 @dataclass(frozen=True)
+class Picture:
+    """A picture's change, as seen by this process at ``seen``."""
+
+    name: str
+    version: str
+    seen: float
+
+
+@dataclass(frozen=True)
 class Change:
     """One swap of the library's index, as seen by this process at ``seen``."""
 
@@ -58,6 +67,8 @@ class Change:
     paths: frozenset[str]
     seen: float
 
+
+Job = Change | Picture | tuple[str, tuple[str, ...]]  # a swap, a picture, a page noted
 
 #: What a target is told of a change: (item, its version) pairs; keys by default.
 Items = Callable[[Target, Change, set[str]], list[tuple[str, str]]]
@@ -89,9 +100,7 @@ class Purging:
         self.items = items or {}
         self.clock = clock
         self.senders = {t.name: Sender(t, clock, backoff, attempts) for t in self.targets}
-        self._jobs: queue.SimpleQueue[Change | tuple[str, tuple[str, ...]] | None] = (
-            queue.SimpleQueue()
-        )
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._pid: int | None = None
         self._lock = threading.Lock()
         self._ledger_failing = False
@@ -106,6 +115,12 @@ class Purging:
         """The library swapped ``old`` for ``new``: queue it, at once."""
         if old.version != new.version:
             self._submit(Change(old, new, frozenset(paths), self.clock()))
+
+    def picture_changed(self, name: str, version: str) -> None:
+        """A picture changed to ``version``: its key (``picture:<reference>``) is purged from
+        the caches, once across hosts like a change's keys (the WebSub hub is not told: a
+        feed's items are as they were)."""
+        self._submit(Picture(name, version, self.clock()))
 
     def note(self, path: str, names: Sequence[str]) -> None:
         """A page at ``path`` (as the proxy's cache keys it) was rendered showing ``names``
@@ -135,7 +150,7 @@ class Purging:
             time.sleep(0.01)
         return False
 
-    def _submit(self, job: Change | tuple[str, tuple[str, ...]]) -> None:
+    def _submit(self, job: Job) -> None:
         self._start()
         with self._lock:
             self._unfinished += 1
@@ -161,6 +176,8 @@ class Purging:
             try:
                 if isinstance(job, Change):
                     self._purge(job)
+                elif isinstance(job, Picture):
+                    self._purge_picture(job)
                 elif job is not None:
                     self._note(*job)
             except Exception:  # keep going: one bad change must not end the purging
@@ -182,37 +199,46 @@ class Purging:
         log.debug("purge: changed %s", " ".join(sorted(names)))
         for target in self.targets:
             items = self.items.get(target.name, changed_tokens)(target, change, names)
-            ours = [item for item, version in items if self._ours(target, item, version, change)]
+            ours = [
+                item for item, version in items if self._ours(target, item, version, change.seen)
+            ]
             if ours:
                 self.senders[target.name].add(ours, change.seen + self.delay)
 
-    def _ours(self, target: Target, item: str, version: str, change: Change) -> bool:
+    def _purge_picture(self, change: Picture) -> None:
+        token = keys.token(change.name)
+        log.debug("purge: changed %s (%s)", change.name, token)
+        for target in self.targets:
+            if target.name in self.items:
+                continue  # not a cache (the WebSub hub)
+            if self._ours(target, token, change.version, change.seen):
+                self.senders[target.name].add([token], change.seen + self.delay)
+
+    def _ours(self, target: Target, item: str, version: str, seen: float) -> bool:
         """True when this process is to send ``item``: first to claim it, or late (and the
         first of its host's workers to be)."""
         token = f"{target.name}:{item}@{version}"
-        if not self._first(self.shared if target.shared else self.local, token, change):
+        if not self._first(self.shared if target.shared else self.local, token, seen):
             return False
         if not target.shared or self.shared is self.local:
             return True
         # Late for the other hosts: one purge more for this host, not one per worker.
-        return self._first(self.local, "late:" + token, change)
+        return self._first(self.local, "late:" + token, seen)
 
-    def _first(self, ledger: Ledger, token: str, change: Change) -> bool:
+    def _first(self, ledger: Ledger, token: str, seen: float) -> bool:
         """True when ``token`` is this process's to act on: nobody claimed it, or the claim
         was made longer than ``PURGE_DELAY`` before this process saw the change."""
         try:
-            claimed = ledger.claim(token, change.seen)
+            claimed = ledger.claim(token, seen)
         except LEDGER_ERRORS as e:  # no ledger: better one purge too many than a stale page
             self._ledger_failed(e)
             return True
         self._ledger_works()
         if claimed is None:
             return True
-        if change.seen - claimed > self.delay:
+        if seen - claimed > self.delay:
             log.info(
-                "purge: %s: seen %.1f s after it was purged, purging again",
-                token,
-                change.seen - claimed,
+                "purge: %s: seen %.1f s after it was purged, purging again", token, seen - claimed
             )
             return True
         return False

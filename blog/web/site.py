@@ -28,7 +28,7 @@ from blog.markup.render import Renderer
 from blog.search.engine import SearchIndex
 from blog.search.live import LiveSearch
 from blog.settings import Settings
-from blog.web import proxy, security, urls
+from blog.web import pictures, proxy, security, urls
 from blog.web.cache import PageCache
 from blog.web.fastlane import FastLane
 from blog.web.ledger import FileLedger, Ledger, RedisLedger
@@ -60,10 +60,12 @@ def assemble(app: Flask, settings: Settings) -> None:
     # Beside the store's file (in its temporary folder with "off") unless IMAGES_DIR says
     # where: images are kept by the hash of their bytes, so content folders can share them.
     folder = Path(settings.IMAGES_DIR) if settings.IMAGES_DIR else store.path.parent / "images"
-    app.extensions["blog.images"] = Images(folder, media_roots(settings), image_rules(settings))
+    images = Images(folder, media_roots(settings), image_rules(settings))
+    app.extensions["blog.images"] = images
     app.extensions["blog.page_cache"] = pages = PageCache(app)
-    # A page showing a picture that changed (fetched, failed) is not served from the cache.
-    app.extensions["blog.images"].listeners.append(pages.pictures_changed)
+    # A page showing a picture that changed (fetched, failed) is not current any more.
+    pages.picture_version = lambda reference: pictures.version(images.picture(reference))
+    images.listeners.append(pages.pictures_changed)
     search = SearchIndex(store, text_of=library.markdown)
     app.extensions["blog.search"] = LiveSearch(search, library)
     if click.get_current_context(silent=True) is not None:
@@ -77,6 +79,7 @@ def assemble(app: Flask, settings: Settings) -> None:
         # From now on: what the caches hold is what was there at the start.
         app.extensions["blog.purging"] = purging
         purging.listen(library)
+        pages.picture_purged = purging.picture_changed
     search.prune()
     store.close()  # the master's connection must not cross gunicorn's fork
     headers = security.init_app(app)
