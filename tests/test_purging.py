@@ -458,3 +458,29 @@ def test_a_picture_becoming_ready_purges_the_pages_that_show_it_and_no_other(
     assert "/img/" in client.get("/news/quay/").get_data(as_text=True)
     assert client.get("/tag/markets/").data == unrelated.data
     assert pages.renders == renders + 1  # the article again; the unrelated tag page was kept
+
+
+def test_two_workers_tell_fastly_cloudflare_and_the_hub_once_each(
+    news: Content, make_app: Callable[..., Flask], server: Recorder, tmp_path: Path
+) -> None:
+    settings = fastly(
+        server,
+        CLOUDFLARE_ZONE_ID="zone9",
+        CLOUDFLARE_API_TOKEN="token-c",
+        CLOUDFLARE_API_URL=server.url,
+        WEBSUB_HUB=server.url + "/hub",
+        SITE_URL="https://news.example",
+        PURGE_DELAY=0.5,
+        STORE_DIR=str(tmp_path / "store"),
+    )
+    first, second = (start(make_app, server, **settings) for _ in range(2))
+    write(news, "market", "Food", "#Markets", body="Indoors.")
+    first.test_client().get("/")
+    second.test_client().get("/")  # the same change, seen by a second worker of the host
+    settle(first, second)
+    paths = [call.path for call in server.calls]
+    assert paths.count("/service/svc1/purge") == 1
+    assert paths.count("/zones/zone9/purge_cache") == 1
+    told = [parse_qs(c.body.decode())["hub.url"][0] for c in server.calls if c.path == "/hub"]
+    assert told and len(told) == len(set(told))  # each feed once
+    assert "https://news.example/tag/markets/feed.xml" in told
