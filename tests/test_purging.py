@@ -20,7 +20,7 @@ from flask import Flask
 
 from blog import get_library
 from blog.web.ledger import FileLedger
-from blog.web.purging import Purging
+from blog.web.purging import Purging, Sender
 from tests.articles import Content
 from tests.conftest import FIXED_NOW, set_clock
 from tests.image_files import RemoteSite, jpeg, prepare_pictures, reply
@@ -484,3 +484,30 @@ def test_two_workers_tell_fastly_cloudflare_and_the_hub_once_each(
     told = [parse_qs(c.body.decode())["hub.url"][0] for c in server.calls if c.path == "/hub"]
     assert told and len(told) == len(set(told))  # each feed once
     assert "https://news.example/tag/markets/feed.xml" in told
+
+
+def test_a_key_changing_faster_than_the_delay_is_still_purged_that_often() -> None:
+    """An edit every 100 ms (the soak's pace) with PURGE_DELAY 0.5 s: each purge goes out
+    when first due, never put off by the changes after it, and the last change is purged."""
+    sent: list[float] = []
+
+    class Recording:
+        name, shared = "varnish", True
+
+        def send(self, items: Sequence[str]) -> None:
+            sent.append(time.monotonic())
+
+    sender = Sender(Recording(), time.monotonic, (0.05,), 3)
+    sender.start()
+    began = time.monotonic()
+    while time.monotonic() - began < 2:
+        sender.add(["content"], time.monotonic() + 0.5)
+        time.sleep(0.1)
+    last = time.monotonic() - 0.1 + 0.5  # when the last change was due
+    deadline = time.monotonic() + 3
+    while not sender.idle() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sent and sent[0] - began < 0.7
+    gaps = [b - a for a, b in zip([began, *sent], sent, strict=False)]
+    assert max(gaps) < 0.7, gaps  # never starved while the changes kept coming
+    assert sent[-1] >= last - 0.05

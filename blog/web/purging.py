@@ -255,8 +255,13 @@ class Purging:
 
 
 class Sender:
-    """One target's thread: what is pending for it goes out in one call when due; while
-    the target fails, it is retried with backoff, and what changes meanwhile joins it."""
+    """One target's thread: each item goes out when due, with the others due by then, in
+    one call; while the target fails, what is pending waits for the retry, with backoff.
+
+    An item changed again before its purge went out is purged when first due and once more
+    when due for the later change: never postponed, so a key changing faster than
+    ``PURGE_DELAY`` (an edit every 100 ms to a listing) is still purged at least that often.
+    """
 
     def __init__(
         self,
@@ -270,25 +275,28 @@ class Sender:
         self.backoff = backoff
         self.attempts = attempts
         self.sent = 0  # calls that succeeded (tests, the soak bench)
-        self._pending: set[str] = set()
-        self._due = 0.0
+        self._pending: dict[str, float] = {}  # item → when it is due
+        self._again: dict[str, float] = {}  # item → when due again (changed after queued)
+        self._retry_at = 0.0  # while failing: nothing goes out before
         self._failures = 0
         self._busy = False
         self._wake = threading.Condition()
 
     def start(self) -> None:
         with self._wake:
-            self._pending, self._failures, self._busy = set(), 0, False
+            self._pending, self._again = {}, {}
+            self._failures, self._retry_at, self._busy = 0, 0.0, False
         name = f"purge-{self.target.name}"
         threading.Thread(target=self._run, name=name, daemon=True).start()
 
     def add(self, items: Sequence[str], not_before: float) -> None:
         with self._wake:
-            if not self._pending:
-                self._due = not_before
-            else:  # a retry waiting, or items not yet due: the later of the two
-                self._due = max(self._due, not_before)
-            self._pending.update(items)
+            for item in items:
+                due = self._pending.get(item)
+                if due is None:
+                    self._pending[item] = not_before
+                elif not_before > due:
+                    self._again[item] = max(self._again.get(item, not_before), not_before)
             self._wake.notify()
 
     def idle(self) -> bool:
@@ -298,11 +306,20 @@ class Sender:
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._pending or self.clock() < self._due:
-                    wait = self._due - self.clock() if self._pending else None
-                    self._wake.wait(timeout=wait)
-                items = sorted(self._pending)
-                self._pending.clear()
+                while True:
+                    if not self._pending:
+                        self._wake.wait()
+                        continue
+                    now = self.clock()
+                    due = max(min(self._pending.values()), self._retry_at)
+                    if now >= due:
+                        break
+                    self._wake.wait(timeout=due - now)
+                items = sorted(item for item, due in self._pending.items() if due <= now)
+                for item in items:
+                    del self._pending[item]
+                    if item in self._again:
+                        self._pending[item] = self._again.pop(item)
                 self._busy = True
             try:
                 self._send(items)
@@ -323,7 +340,7 @@ class Sender:
                     len(items),
                     e,
                 )
-                self._failures = 0
+                self._failures, self._retry_at = 0, 0.0
                 return
             pause = self.backoff[min(self._failures - 1, len(self.backoff) - 1)]
             log.warning(
@@ -334,8 +351,13 @@ class Sender:
                 e,
             )
             with self._wake:
-                self._pending.update(items)
-                self._due = self.clock() + pause
+                now = self.clock()
+                for item in items:  # due again at once, held back until the retry
+                    if item in self._pending:  # queued again meanwhile: then once more
+                        later = self._pending[item]
+                        self._again[item] = max(self._again.get(item, later), later)
+                    self._pending[item] = now
+                self._retry_at = now + pause
             return
         except Exception:  # a bug in a target must not end its thread
             log.exception("purge: %s: could not send", self.target.name)
@@ -343,5 +365,5 @@ class Sender:
         self.sent += 1
         if self._failures:
             log.warning("purge: %s works again", self.target.name)
-        self._failures = 0
+        self._failures, self._retry_at = 0, 0.0
         log.info("purge: %s: %d items: %s", self.target.name, len(items), " ".join(items[:20]))
