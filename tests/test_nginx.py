@@ -402,6 +402,7 @@ def test_an_edit_is_purged_from_nginx_while_other_pages_stay_cached(
                         break
                     assert time.monotonic() - start < 2, "the edit is not served after 2 s"
                     time.sleep(0.05)
+                print(f"edit served by nginx ({coding}) {time.monotonic() - start:.2f} s after")
             # A page that does not show the quay is still nginx's copy.
             assert cache_status(proxy, "/news/ferry/")[0] == "HIT"
             assert cache_status(proxy, "/news/ferry/", **{"Accept-Encoding": "gzip"})[0] == "HIT"
