@@ -52,6 +52,7 @@ class Group:
     name: str
     articles: tuple[Article, ...]
     spellings: Mapping[str, int] = field(default_factory=dict, compare=False)  # name → uses
+    digest: int = 0  # which articles, in which order: their ``member_digest``s XORed
 
     @property
     def count(self) -> int:
@@ -88,6 +89,13 @@ class Index:
     # (aliases are old paths, and must never shadow a live article's).
     article_path: Callable[[str], str] = field(default=lambda slug: slug, compare=False)
     windows: Windows = field(default_factory=Windows)  # how long the front page's flags last
+    # Which articles are published and which are deals, in order (``member_digest``s XORed):
+    # kept up to date by an update as the groups' are, so a page's version costs no walk.
+    articles_digest: int = 0
+    deals_digest: int = 0
+    # Versions of the index's parts, worked out on first use (``keys.py``): each index
+    # starts with its own, empty.
+    memo: dict[str, str] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def redirect_for(self, path: str) -> str | None:
         """The slug of the article an old path (an ``aliases:`` entry) now lives at."""
@@ -157,19 +165,20 @@ def build_index(
         claims[article.slug] += 1
     flags = flags_at((a for a in articles if has_flags(a)), now, windows)
     profiles = MappingProxyType(dict(profiles or {}))
+    members = {a.path: member_digest(a) for a in published}
     return Index(
         version=version_of(digest, len(published), flags.last_change, profiles),
         articles=tuple(published),
         by_slug=MappingProxyType({a.slug: a for a in published}),
-        categories=_groups(published, lambda a: [a.category] if a.category else []),
-        tags=_groups(published, lambda a: a.tags),
+        categories=_groups(published, lambda a: [a.category] if a.category else [], members),
+        tags=_groups(published, lambda a: a.tags, members),
         deals=tuple(a for a in published if a.deals),
         next_change=earliest(min(upcoming, default=None), flags.next_change),
         flags=flags,
         unpublished=MappingProxyType({a.slug: a for a in articles if not a.is_published(now)}),
         errors=MappingProxyType(dict(errors or {})),
         conflicts=tuple(conflicts),
-        authors=_groups(published, lambda a: a.authors),
+        authors=_groups(published, lambda a: a.authors, members),
         profiles=profiles,
         redirects=MappingProxyType(redirects),
         alias_paths=frozenset(
@@ -181,6 +190,8 @@ def build_index(
         built_at=now,
         article_path=article_path,
         windows=windows,
+        articles_digest=xor(members.values()),
+        deals_digest=xor(members[a.path] for a in published if a.deals),
     )
 
 
@@ -207,6 +218,21 @@ def file_digest(path: str, article: Article) -> int:
     updates it in constant time."""
     text = f"{path}\0{article.source_hash}\0{article.committed}"
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:16], "big")
+
+
+def member_digest(article: Article) -> int:
+    """An article's share of a listing's digest: what puts it in its place and links it
+    (path, date, slug), not what it says, so an edit of its text leaves the listing's alone."""
+    text = f"{article.path}\0{article.date.isoformat()}\0{article.slug}"
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=16).digest(), "big")
+
+
+def xor(digests: Iterable[int]) -> int:
+    """Digests combined so that one can be taken out or put in again in constant time."""
+    total = 0
+    for digest in digests:
+        total ^= digest
+    return total
 
 
 def version_of(
@@ -309,9 +335,12 @@ def _redirects(
 
 
 def _groups(
-    articles: list[Article], names_of: Callable[[Article], Iterable[str]]
+    articles: list[Article],
+    names_of: Callable[[Article], Iterable[str]],
+    digests: Mapping[str, int],
 ) -> Mapping[str, Group]:
-    """Group articles (already newest first) by slugified name; show the commonest casing."""
+    """Group articles (already newest first) by slugified name; show the commonest casing.
+    ``digests``: each article's ``member_digest``, by path."""
     members: dict[str, list[Article]] = defaultdict(list)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for article in articles:
@@ -321,7 +350,13 @@ def _groups(
                 members[slug].append(article)
                 spellings[slug][name] += 1  # Counter.update per name costs more
     groups = {
-        slug: Group(slug, commonest_name(spellings[slug]), tuple(items), dict(spellings[slug]))
+        slug: Group(
+            slug,
+            commonest_name(spellings[slug]),
+            tuple(items),
+            dict(spellings[slug]),
+            xor(digests[a.path] for a in items),
+        )
         for slug, items in members.items()
     }
     return sort_groups(groups)

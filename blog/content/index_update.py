@@ -25,9 +25,11 @@ from blog.content.index import (
     build_index,
     commonest_name,
     file_digest,
+    member_digest,
     position,
     sort_groups,
     version_of,
+    xor,
 )
 from blog.content.models import Article, ArticleError
 from blog.content.profiles import Profile
@@ -81,6 +83,8 @@ def update_index(
         claims[article.slug] = claims.get(article.slug, 0) + 1
         digest ^= file_digest(article.path, article)
     upcoming = [a.date for a in unpublished.values() if not a.draft and a.date > now]
+    listed = xor(member_digest(a) for a in (*was_published, *published))
+    dealt = xor(member_digest(a) for a in (*was_published, *published) if a.deals)
     # The flags are the old ones: no flagged article changed and no flag's end has passed.
     return replace(
         old,
@@ -103,6 +107,8 @@ def update_index(
         claims=MappingProxyType(claims),
         digest=digest,
         built_at=now,
+        articles_digest=old.articles_digest ^ listed,
+        deals_digest=old.deals_digest ^ dealt,
     )
 
 
@@ -192,8 +198,9 @@ def _regroup(
         spellings.subtract(n for a in out for n in names_of(a) if slugify(n) == slug)
         spellings.update(n for a in into for n in names_of(a) if slugify(n) == slug)
         spellings = Counter({n: c for n, c in spellings.items() if c > 0})
+        digest = xor(member_digest(a) for a in (*out, *into)) ^ (group.digest if group else 0)
         if items:
-            regrouped[slug] = Group(slug, commonest_name(spellings), items, dict(spellings))
+            regrouped[slug] = Group(slug, commonest_name(spellings), items, dict(spellings), digest)
         else:
             del regrouped[slug]
     return sort_groups(regrouped)
