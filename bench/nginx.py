@@ -30,16 +30,23 @@ def deploy_server_block(name: str, **replace: str) -> str:
     return text
 
 
+CACHE_PURGE = Path("/usr/lib/nginx/modules/ngx_http_cache_purge_module.so")  # Debian's
+
+
 @contextmanager
-def nginx(config_body: str, workdir: Path, binary: str = "nginx") -> Iterator[Nginx]:
-    """nginx in the foreground with ``config_body`` in its ``http`` block and every path
-    under ``workdir``."""
+def nginx(
+    config_body: str, workdir: Path, binary: str = "nginx", modules: tuple[Path, ...] = ()
+) -> Iterator[Nginx]:
+    """nginx in the foreground with ``config_body`` in its ``http`` block, these dynamic
+    ``modules`` loaded, and every path under ``workdir``."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "nginx.pid").unlink(missing_ok=True)
     config = workdir / "nginx.conf"
     # As root, nginx's workers would otherwise drop to "nobody" and lose this run's folders.
     user = "user root;" if os.geteuid() == 0 else ""
+    loads = "\n".join(f"load_module {module};" for module in modules)
     config.write_text(f"""
+{loads}
 {user}
 worker_processes 2;
 pid {workdir}/nginx.pid;

@@ -166,6 +166,40 @@ class Settings:
     HTTP_MAX_AGE: int = setting(
         60, "Seconds browsers and caches may keep a page (never past the next publication)."
     )
+    SHARED_MAX_AGE: int = setting(
+        0,
+        "Seconds shared caches (Varnish, nginx, a CDN) may keep a page, purged when it "
+        "changes (s-maxage, Surrogate-Control, with Surrogate-Key and Cache-Tag); 0: as "
+        "HTTP_MAX_AGE, no keys.",
+    )
+    PURGE_VARNISH_URL: str = setting(
+        "", "Varnish to purge by surrogate key (deploy/varnish.vcl), http://127.0.0.1:6081."
+    )
+    PURGE_NGINX_URL: str = setting(
+        "",
+        "nginx's purge address (deploy/nginx-proxy.conf, cache-purge module), "
+        "http://127.0.0.1:8089; needs SITE_URL.",
+    )
+    FASTLY_SERVICE_ID: str = setting("", "The Fastly service to purge by surrogate key.")
+    FASTLY_API_TOKEN: str = setting("", "A Fastly API token allowed to purge that service.")
+    FASTLY_API_URL: str = setting("https://api.fastly.com", "Fastly's API.")
+    CLOUDFLARE_ZONE_ID: str = setting("", "The Cloudflare zone to purge by cache tag.")
+    CLOUDFLARE_API_TOKEN: str = setting("", "A Cloudflare API token allowed to purge that zone.")
+    CLOUDFLARE_API_URL: str = setting("https://api.cloudflare.com/client/v4", "Cloudflare's API.")
+    PURGE_DELAY: float = setting(
+        0.5,
+        "Seconds between seeing a change and purging it: the workers and hosts that see it "
+        "within this time leave the one purge to the first.",
+    )
+    WEBSUB_HUB: str = setting(
+        "",
+        "A WebSub hub: feeds name it, and it is told of each feed that changes; needs SITE_URL.",
+    )
+    CACHE_PER_PAGE: bool = setting(
+        True,
+        "Keep each cached page under the versions of what it shows; off: under the whole "
+        "content version, so any edit renders every page again (for comparison).",
+    )
     CACHE_TYPE: str = setting(
         "SimpleCache", "The response cache's backend: SimpleCache, RedisCache, NullCache."
     )
@@ -234,6 +268,40 @@ class Settings:
         "or every category by size.",
     )
     LOG_LEVEL: str = setting("INFO", "The log level of the site's own messages.")
+
+
+# Settings that may differ from host to host without changing a page: every other one is
+# part of the response cache's keys (pages made with other settings are other pages).
+HOST_SETTINGS = frozenset(
+    {
+        "CONTENT_DIR",
+        "CONTENT_CHECK_INTERVAL",
+        "STORE_DIR",
+        "MEDIA_DIR",
+        "IMAGE_FETCH_TIMEOUT",
+        "IMAGE_VARIANT_WORKERS",
+        "IMAGE_VARIANT_WAIT",
+        "CACHE_TYPE",
+        "CACHE_DEFAULT_TIMEOUT",
+        "CACHE_THRESHOLD",
+        "CACHE_KEY_PREFIX",
+        "CACHE_REDIS_URL",
+        "DEPLOY_ID",
+        "SECRET_KEY",
+        "WEBHOOK_SECRET",
+        "DECAP_OAUTH_CLIENT_SECRET",
+        "PURGE_VARNISH_URL",
+        "PURGE_NGINX_URL",
+        "FASTLY_SERVICE_ID",
+        "FASTLY_API_TOKEN",
+        "FASTLY_API_URL",
+        "CLOUDFLARE_ZONE_ID",
+        "CLOUDFLARE_API_TOKEN",
+        "CLOUDFLARE_API_URL",
+        "PURGE_DELAY",
+        "LOG_LEVEL",
+    }
+)
 
 
 def declared() -> Iterator[tuple[Field[Any], type | Any]]:
@@ -357,6 +425,8 @@ def _check(settings: Settings) -> None:
         "HOME_CATEGORY_ITEMS",
         "IMAGE_VARIANT_WAIT",
         "IMAGE_VARIANT_STANDIN_WAIT",
+        "SHARED_MAX_AGE",
+        "PURGE_DELAY",
     ):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name}={getattr(settings, name)}: must not be negative")
@@ -369,6 +439,7 @@ def _check(settings: Settings) -> None:
             raise SettingsError(
                 f"IMAGE_FETCH_HOSTS: {host!r} is not a host name (cdn.example.org, *.example.org)"
             )
+    _check_purging(settings)
     name = settings.SCRIPT_NAME
     if name and (not name.startswith("/") or name.startswith("//") or name.endswith("/")):
         raise SettingsError(f"SCRIPT_NAME={name!r}: a path like /courier, or empty")
@@ -417,6 +488,32 @@ def _check_decap(settings: Settings) -> None:
         raise SettingsError(f"DECAP_BACKEND={backend} needs {', '.join(missing)}")
     if settings.DECAP_REPO.count("/") < 1 or " " in settings.DECAP_REPO:
         raise SettingsError(f"DECAP_REPO={settings.DECAP_REPO!r}: owner/name")
+
+
+def _check_purging(settings: Settings) -> None:
+    """Purge targets and the hub are URLs; those that name pages need the site's own."""
+    for name in (
+        "PURGE_VARNISH_URL",
+        "PURGE_NGINX_URL",
+        "FASTLY_API_URL",
+        "CLOUDFLARE_API_URL",
+        "WEBSUB_HUB",
+    ):
+        value = getattr(settings, name)
+        if value and not value.startswith(("http://", "https://")):
+            raise SettingsError(f"{name}={value!r}: an http:// or https:// URL, or empty")
+    for name in ("PURGE_NGINX_URL", "WEBSUB_HUB"):
+        if getattr(settings, name) and not settings.SITE_URL:
+            raise SettingsError(
+                f"{name} needs SITE_URL: it names pages by their public URL, which "
+                "a worker cannot take from a request"
+            )
+    for service, token in (
+        ("FASTLY_SERVICE_ID", "FASTLY_API_TOKEN"),
+        ("CLOUDFLARE_ZONE_ID", "CLOUDFLARE_API_TOKEN"),
+    ):
+        if bool(getattr(settings, service)) != bool(getattr(settings, token)):
+            raise SettingsError(f"{service} and {token}: set both, or neither")
 
 
 def documentation_table() -> str:

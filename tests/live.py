@@ -32,6 +32,7 @@ MARKER_FOR_PROGRAM = {
     "nginx": "server",
     "redis-server": "server",
     "node": "server",  # decap-server
+    "varnishd": "server",
     "chromium": "browser",
     "lighthouse": "browser",
 }
@@ -128,6 +129,19 @@ def require_binary(name: str) -> str:
     if found:
         return found
     message = f"{name} not found (install the Debian package, as .ci/run does)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + "; CI=true")
+    pytest.skip(message)
+
+
+def require_file(path: Path, package: str) -> Path:
+    """A file the tests need (a module of a Debian package); missing skips locally and
+    fails when CI=true."""
+    import pytest
+
+    if path.exists():
+        return path
+    message = f"{path} not found (install Debian's {package}, as .ci/run does)"
     if os.environ.get("CI") == "true":
         pytest.fail(message + "; CI=true")
     pytest.skip(message)

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -259,13 +260,23 @@ def test_lighthouse_scores(site: str, path: str, tmp_path: Path) -> None:
         "--only-categories=performance,accessibility,best-practices,seo",
     ]
     environment = {**os.environ, "CHROME_PATH": str(CHROMIUM)}
-    for _attempt in (1, 2):  # Lighthouse itself sometimes loses its browser on a busy machine
+    # Lighthouse itself sometimes loses its browser on a busy machine, and it says when the
+    # machine was too busy for its timings to mean anything (its CPU benchmark far below
+    # what its throttling assumes: long tasks of a page with no script, counted 4 times).
+    # Such a run is measured again, at most twice; the last run's scores count regardless.
+    for _attempt in (1, 2, 3):
         run = subprocess.run(command, env=environment, timeout=180, capture_output=True)
-        if run.returncode == 0:
+        if run.returncode == 0 and not cpu_too_busy(json.loads(report.read_text())):
             break
     assert run.returncode == 0, run.stderr.decode()[-2000:]
-    scores = {k: v["score"] for k, v in json.loads(report.read_text())["categories"].items()}
-    assert all(score >= 0.95 for score in scores.values()), scores
+    result = json.loads(report.read_text())
+    scores = {k: v["score"] for k, v in result["categories"].items()}
+    assert all(score >= 0.95 for score in scores.values()), (scores, result.get("runWarnings"))
+
+
+def cpu_too_busy(result: dict[str, Any]) -> bool:
+    """Whether Lighthouse warned that the CPU was slower than its throttling expects."""
+    return any("slower CPU" in warning for warning in result.get("runWarnings", []))
 
 
 @pytest.mark.parametrize("path", AXE_PAGES)

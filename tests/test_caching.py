@@ -86,7 +86,7 @@ def test_edit_changes_etag_and_page(story: Content, client: FlaskClient) -> None
     assert second.headers["ETag"] != first.headers["ETag"]
 
 
-def test_pages_are_rendered_once_per_content_version(
+def test_pages_are_rendered_once_until_what_they_show_changes(
     story: Content, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     renders: list[str] = []
@@ -96,10 +96,14 @@ def test_pages_are_rendered_once_per_content_version(
         "render_template",
         lambda name, **ctx: renders.append(name) or real(name, **ctx),
     )
+    story.article("before.md", title="Before", date="2024-06-01T00:00:00Z")  # its neighbour
     for _ in range(3):
         assert client.get("/news/story/").status_code == 200
     assert renders == ["article.html"]
-    story.article("other.md", title="Another")  # any edit makes a new content version
+    story.article("other.md", title="Another", date="2024-01-01T00:00:00Z")  # not shown
+    assert client.get("/news/story/").status_code == 200
+    assert renders == ["article.html"]
+    story.article("other.md", title="Another", date="2025-01-02T00:00:00Z")  # its neighbour
     assert client.get("/news/story/").status_code == 200
     assert renders == ["article.html", "article.html"]
 
@@ -155,7 +159,7 @@ def test_cache_outage_degrades_to_uncached(
     assert caplog.text.count("response cache unavailable") == 1
 
 
-def test_an_edit_drops_the_older_versions_pages_from_the_in_process_cache(
+def test_an_edit_replaces_a_page_in_the_in_process_cache_rather_than_adding_one(
     content: Content, client: FlaskClient
 ) -> None:
     content.article("2025-01-02-quay.md", title="The Quay")
@@ -163,6 +167,8 @@ def test_an_edit_drops_the_older_versions_pages_from_the_in_process_cache(
         client.get(url)
     backend = client.application.extensions["blog.page_cache"].cache.cache
     assert len(backend._cache) == 4
-    content.article("2025-01-02-quay.md", title="The Quay, edited")
-    assert b"edited" in client.get("/news/quay/").data
-    assert len(backend._cache) == 1  # only the new version's page: memory stays flat
+    for n in range(3):
+        content.article("2025-01-02-quay.md", title=f"The Quay, edited {n}")
+        for url in ("/", "/news/quay/", "/feed.xml", "/tags/"):
+            assert f"edited {n}".encode() in client.get(url).data or url == "/tags/"
+    assert len(backend._cache) == 4  # one entry per URL, whatever the edits: memory stays flat

@@ -82,7 +82,7 @@ def edited(path: str, title: str, front: str = "") -> Article:
 
 def summary(index: Index) -> dict[str, object]:
     def group_view(groups):
-        return [(s, g.name, [a.path for a in g.articles]) for s, g in groups.items()]
+        return [(s, g.name, [a.path for a in g.articles], g.digest) for s, g in groups.items()]
 
     return {
         "version": index.version,
@@ -99,10 +99,13 @@ def summary(index: Index) -> dict[str, object]:
         "conflicts": sorted(str(c) for c in index.conflicts),
         "claims": dict(index.claims),
         "digest": index.digest,
+        "articles_digest": index.articles_digest,
+        "deals_digest": index.deals_digest,
         "featured": [a.path for a in index.flags.featured],
         "breaking": [a.path for a in index.flags.breaking],
         "pinned": {s: [a.path for a in items] for s, items in index.flags.pinned.items()},
         "last_change": index.flags.last_change,
+        "strip_change": index.flags.strip_change,
     }
 
 

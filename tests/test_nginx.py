@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from bench.nginx import deploy_server_block, nginx
+from bench.nginx import CACHE_PURGE, deploy_server_block, nginx
 from blog.settings import load
 from blog.web.previews import signature
 from blog.web.security import PROXY_SENT, security_headers
 from blog.web.state import get_settings
 from tests.articles import Content, article_text
-from tests.live import fetch, free_port, gunicorn, require_binary
+from tests.live import fetch, free_port, gunicorn, require_binary, require_file
 
 pytestmark = pytest.mark.server
 MAX_AGE = 2  # seconds the app lets a cache keep a page (HTTP_MAX_AGE)
@@ -347,3 +347,62 @@ def test_the_editor_keeps_its_own_policy_behind_the_proxy(
         assert len(policies) == 1 and "'unsafe-eval'" in policies[0]
         _, home, _ = fetch(running.proxy + "/")
         assert "script-src 'none'" in home["Content-Security-Policy"]
+
+
+def test_an_edit_is_purged_from_nginx_while_other_pages_stay_cached(
+    tmp_path: Path, nginx_binary: str
+) -> None:
+    """With nginx-purge.conf and Debian's cache-purge module, nginx keeps pages an hour
+    (SHARED_MAX_AGE) and the app purges the ones an edit changes, at once."""
+    module = require_file(CACHE_PURGE, "libnginx-mod-http-cache-purge")
+    content = tmp_path / "content"
+    content.mkdir()
+    for name, date in [("ferry", "2025-01-10"), ("market", "2025-03-10"), ("quay", "2025-06-02")]:
+        text = article_text(title=f"The {name}", date=f"{date}T07:00:00Z", body=f"About {name}.")
+        (content / f"{name}.md").write_text(text)
+    port, purge_port = free_port(), free_port()
+    settings = {
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "SHARED_MAX_AGE": "3600",
+        "PURGE_NGINX_URL": f"http://127.0.0.1:{purge_port}",
+        "PURGE_DELAY": "0.2",
+        "STORE_DIR": str(tmp_path / "store"),
+        "PROXY_SENDS_SECURITY_HEADERS": "1",
+    }
+    with gunicorn(content, **settings) as app_base:
+        block = deploy_server_block(
+            "nginx-proxy.conf",
+            **{
+                "listen 80": f"listen 127.0.0.1:{port}",
+                "/var/cache/nginx/courier": str(tmp_path / "cache"),
+                "127.0.0.1:8000": app_base.removeprefix("http://"),
+            },
+        ) + deploy_server_block("nginx-purge.conf", **{"127.0.0.1:8089": f"127.0.0.1:{purge_port}"})
+        with nginx(block, tmp_path / "nginx", nginx_binary, modules=(module,)):
+            proxy = f"http://127.0.0.1:{port}"
+            for path in ("/news/quay/", "/news/ferry/"):
+                for coding in ("gzip", "identity"):
+                    cache_status(proxy, path, **{"Accept-Encoding": coding})
+                    status, headers, _ = cache_status(proxy, path, **{"Accept-Encoding": coding})
+                    assert status == "HIT", (path, coding)
+            assert headers["Cache-Control"] == "public, max-age=60, s-maxage=3600"
+            assert not {"Surrogate-Key", "Cache-Tag", "Surrogate-Control"} & set(headers)
+            edited = content / ".quay.md.tmp"
+            edited.write_text(
+                article_text(title="The quay", date="2025-06-02T07:00:00Z", body="Ferries again.")
+            )
+            os.replace(edited, content / "quay.md")
+            start = time.monotonic()
+            for coding in ("gzip", "identity"):
+                while True:
+                    _, _, body = cache_status(proxy, "/news/quay/", **{"Accept-Encoding": coding})
+                    if coding == "gzip":
+                        body = gzip.decompress(body)
+                    if b"Ferries again" in body:
+                        break
+                    assert time.monotonic() - start < 2, "the edit is not served after 2 s"
+                    time.sleep(0.05)
+                print(f"edit served by nginx ({coding}) {time.monotonic() - start:.2f} s after")
+            # A page that does not show the quay is still nginx's copy.
+            assert cache_status(proxy, "/news/ferry/")[0] == "HIT"
+            assert cache_status(proxy, "/news/ferry/", **{"Accept-Encoding": "gzip"})[0] == "HIT"

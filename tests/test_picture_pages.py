@@ -567,34 +567,50 @@ def cache_key(app: Flask, path: str) -> str:
     return key
 
 
+def kept(app: Flask, path: str) -> bool:
+    """True when the response cache holds a current page for ``path``."""
+    pages = app.extensions["blog.page_cache"]
+    return pages.get(cache_key(app, path), get_library(app).index()) is not None
+
+
 def test_a_pictures_change_drops_only_the_kept_pages_that_show_it(
     tmp_path: Path, content: Content
 ) -> None:
     content.article("a.md", front="featuredimage: /media/quay.jpg")
     content.article("b.md", front="featuredimage: /media/chart.png")
-    app = build_app(content.root, MEDIA_DIR=str(media_folder(tmp_path)))
-    client, pages = app.test_client(), app.extensions["blog.page_cache"]
+    media = media_folder(tmp_path)
+    app = build_app(content.root, MEDIA_DIR=str(media))
+    client = app.test_client()
     client.get("/news/a/")
     client.get("/news/b/")
-    pages.pictures_changed("/media/chart.png")
-    assert pages.get(cache_key(app, "/news/a/")) is not None
-    assert pages.get(cache_key(app, "/news/b/")) is None
+    assert kept(app, "/news/a/") and kept(app, "/news/b/")
+    (media / "chart.png").write_bytes(png((640, 480)))  # another chart under the same name
+    get_images(app).prepare("/media/chart.png")
+    assert kept(app, "/news/a/")
+    assert not kept(app, "/news/b/")
+    assert b"640" in client.get("/news/b/").data  # the new chart's size
 
 
 def test_a_page_rendered_while_its_picture_changed_is_not_kept(
     tmp_path: Path, content: Content
 ) -> None:
     content.article("a.md", front="featuredimage: /media/quay.jpg")
-    app = build_app(content.root, MEDIA_DIR=str(media_folder(tmp_path)))
-    client, pages = app.test_client(), app.extensions["blog.page_cache"]
-    key = cache_key(app, "/news/a/")
-    since = pages.picture_changes  # the render starts...
-    client.get("/news/a/")
-    rendered = pages.get(key)
-    assert rendered is not None
-    pages.pictures_changed("/media/quay.jpg")  # ...its picture changes...
-    pages.set_showing(key, rendered, {"/media/quay.jpg"}, since)  # ...then it is stored
-    assert pages.get(key) is None
+    media = media_folder(tmp_path)
+    app = build_app(content.root, MEDIA_DIR=str(media))
+    images = get_images(app)
+    shown = images.picture
+
+    def changing(reference: str) -> object:  # the render looks at the old picture...
+        found = shown(reference)
+        images.picture = shown  # type: ignore[method-assign]
+        (media / "quay.jpg").write_bytes(jpeg((1200, 800)))  # ...which changes meanwhile,
+        app.extensions["blog.page_cache"].pictures_changed(reference)  # as the images say
+        return found
+
+    images.picture = changing  # type: ignore[method-assign]
+    client = app.test_client()
+    client.get("/news/a/")  # rendered with the old one, and stored under its version
+    assert not kept(app, "/news/a/")
 
 
 def test_a_frozen_site_carries_the_sizes_its_pages_name(

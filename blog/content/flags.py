@@ -78,6 +78,7 @@ class Flags:
     pinned: Mapping[str, tuple[Article, ...]] = field(default_factory=dict)  # category slug →
     next_change: dt.datetime | None = None  # the next moment a flag ends, after now
     last_change: dt.datetime | None = None  # the latest one that has, at or before now
+    strip_change: dt.datetime | None = None  # the latest end of a breaking strip that has
 
 
 def flags_at(flagged: Iterable[Article], now: dt.datetime, windows: Windows) -> Flags:
@@ -89,11 +90,15 @@ def flags_at(flagged: Iterable[Article], now: dt.datetime, windows: Windows) -> 
     pinned: dict[str, list[Article]] = defaultdict(list)
     upcoming: list[dt.datetime] = []
     passed: list[dt.datetime] = []
+    strip_ends: list[dt.datetime] = []
     for article in flagged:
         if article.draft:
             continue
         for end in windows.ends(article):
             (upcoming if end > now else passed).append(end)
+        strip_end = windows.breaking_end(article)
+        if strip_end is not None and strip_end <= now:
+            strip_ends.append(strip_end)
         if not article.is_published(now):
             continue
         if windows.is_featured(article, now):
@@ -111,6 +116,7 @@ def flags_at(flagged: Iterable[Article], now: dt.datetime, windows: Windows) -> 
         ),
         next_change=min(upcoming, default=None),
         last_change=max(passed, default=None),
+        strip_change=max(strip_ends, default=None),
     )
 
 

@@ -26,8 +26,10 @@ from blog.content.index_parts import (
     assign_slugs,
     commonest_name,
     groups_of,
+    member_digest,
     redirects_of,
     scan_keys,
+    xor,
 )
 from blog.content.models import Article, ArticleError
 from blog.content.profiles import Profile
@@ -84,6 +86,13 @@ class Index:
     article_path: Callable[[str], str] = field(default=lambda slug: slug, compare=False)
     windows: Windows = field(default_factory=Windows)  # how long the front page's flags last
     last_modified: dt.datetime = EPOCH  # the newest change any published article carries
+    # Which articles are published and which are deals, in order (``member_digest``s XORed):
+    # kept up to date by an update as the groups' are, so a page's version costs no walk.
+    articles_digest: int = 0
+    deals_digest: int = 0
+    # Versions of the index's parts, worked out on first use (``keys.py``): each index
+    # starts with its own, empty.
+    memo: dict[str, str] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def redirect_for(self, path: str) -> str | None:
         """The slug of the article an old path (an ``aliases:`` entry) now lives at."""
@@ -170,7 +179,8 @@ def build_index(
     flagged = (records.article(rid) for rid in served if all_bits[rid] & FLAGGED)
     flags = flags_at(flagged, now, windows)
     profiles = MappingProxyType(dict(profiles or {}))
-    categories, tags, authors, deals = groups_of(records, articles)
+    members = {rid: member_digest(records, rid) for rid in articles.ids}
+    categories, tags, authors, deals = groups_of(records, articles, members)
     last = max(records.modified_column(articles.ids), default=None)
     return Index(
         version=version_of(digest, len(published), flags.last_change, profiles),
@@ -196,6 +206,8 @@ def build_index(
         article_path=article_path,
         windows=windows,
         last_modified=EPOCH if last is None else from_us(last),
+        articles_digest=xor(members.values()),
+        deals_digest=xor(members[rid] for rid in deals.ids),
     )
 
 

@@ -31,6 +31,7 @@ class Group:
     name: str
     articles: ArticleList
     spellings: Mapping[str, int] = field(default_factory=dict, compare=False)  # name → uses
+    digest: int = 0  # which articles, in which order: their ``member_digest``s XORed
 
     @property
     def count(self) -> int:
@@ -47,6 +48,21 @@ class Conflict:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.field}: {self.message}"
+
+
+def member_digest(records: Records, rid: int) -> int:
+    """A record's share of a listing's digest: what puts it in its place and links it
+    (path, date, slug), not what it says, so an edit of its text leaves the listing's alone."""
+    text = f"{records.path(rid)}\0{records.date_us(rid)}\0{records.slug(rid)}"
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=16).digest(), "big")
+
+
+def xor(digests: Iterable[int]) -> int:
+    """Digests combined so that one can be taken out or put in again in constant time."""
+    total = 0
+    for digest in digests:
+        total ^= digest
+    return total
 
 
 def commonest_name(spellings: Mapping[str, int]) -> str:
@@ -205,8 +221,10 @@ class _Grouper:
     """Articles (newest first) into groups by the slug of a name, with the commonest
     spelling shown; each name is slugified once, however many articles carry it."""
 
-    def __init__(self, records: Records) -> None:
+    def __init__(self, records: Records, digests: Mapping[int, int]) -> None:
         self.records = records
+        self.digests = digests  # each record's ``member_digest``
+        self.digest: dict[str, int] = defaultdict(int)
         self.members: dict[str, array[int]] = defaultdict(lambda: array("I"))
         self.spellings: dict[str, Counter[int]] = defaultdict(Counter)
         self._slugs: dict[int, str] = {}
@@ -219,6 +237,7 @@ class _Grouper:
             if slug:
                 self.members[slug].append(rid)
                 self.spellings[slug][number] += 1
+                self.digest[slug] ^= self.digests[rid]
 
     def groups(self) -> Mapping[str, Group]:
         names = self.records.names
@@ -226,17 +245,21 @@ class _Grouper:
         for slug, members in self.members.items():
             spellings = {names[n]: count for n, count in self.spellings[slug].items()}
             groups[slug] = Group(
-                slug, commonest_name(spellings), ArticleList(self.records, members), spellings
+                slug,
+                commonest_name(spellings),
+                ArticleList(self.records, members),
+                spellings,
+                self.digest[slug],
             )
         return sort_groups(groups)
 
 
 def groups_of(
-    records: Records, published: ArticleList
+    records: Records, published: ArticleList, digests: Mapping[int, int]
 ) -> tuple[Mapping[str, Group], Mapping[str, Group], Mapping[str, Group], ArticleList]:
     """Categories, tags and authors of the published articles (newest first), and the
-    deals."""
-    categories, tags, authors = _Grouper(records), _Grouper(records), _Grouper(records)
+    deals; ``digests``: each one's ``member_digest``."""
+    categories, tags, authors = (_Grouper(records, digests) for _ in range(3))
     deals = array("I")
     category_of, ntags_of, bits = (records.column(n) for n in ("category", "ntags", "bits"))
     labels, labels_at = records.labels_columns()
@@ -282,8 +305,11 @@ def regroup(
         spellings.subtract(n for r in out for n in names_of(r) if slugify(n) == slug)
         spellings.update(n for r in into for n in names_of(r) if slugify(n) == slug)
         spellings = Counter({n: c for n, c in spellings.items() if c > 0})
+        digest = xor(member_digest(records, r) for r in (*out, *into))
+        digest ^= group.digest if group else 0
         if items:
-            regrouped[slug] = Group(slug, commonest_name(spellings), items, dict(spellings))
+            name = commonest_name(spellings)
+            regrouped[slug] = Group(slug, name, items, dict(spellings), digest)
         else:
             del regrouped[slug]
     return sort_groups(regrouped)

@@ -24,7 +24,7 @@ from blog.content.index import (
     record_digest,
     version_of,
 )
-from blog.content.index_parts import regroup
+from blog.content.index_parts import member_digest, regroup, xor
 from blog.content.models import Article, ArticleError
 from blog.content.profiles import Profile
 from blog.content.records import DEALS, DRAFT, NO_TIME, Records, from_us, to_us
@@ -82,6 +82,9 @@ def update_index(
         ),
         default=NO_TIME,
     )
+    moved = [(r, member_digest(records, r)) for r in (*was_published, *published)]
+    listed = xor(d for _, d in moved)
+    dealt = xor(d for r, d in moved if records.bits(r) & DEALS)
     # The flags are the old ones: no flagged article changed and no flag's end has passed.
     return replace(
         old,
@@ -106,6 +109,8 @@ def update_index(
         digest=digest,
         built_at=now,
         last_modified=_last_modified(old, articles.ids, was_published, published),
+        articles_digest=old.articles_digest ^ listed,
+        deals_digest=old.deals_digest ^ dealt,
     )
 
 

@@ -1,4 +1,4 @@
-"""The editors' commands: ``flask --app app content check|new|list|preview|pull``.
+"""The editors' commands: ``flask --app app content check|new|list|preview|pull|purge``.
 
 ``courier-check`` is the check on its own, for pre-commit hooks and CI jobs in a content
 repository: ``courier-check [--content-dir DIR] [--strict] [--format json] [PATHS…]``.
@@ -378,6 +378,26 @@ def pull_command() -> None:
     result = git.pull(get_library().root)
     click.echo(result.output)
     if not result.ok:
+        sys.exit(1)
+
+
+@content.command("purge")
+@click.argument("keys", nargs=-1, required=True)
+def purge_command(keys: tuple[str, ...]) -> None:
+    """Purge KEYS (as Surrogate-Key names them; everything: every page) from the caches in
+    front, now: after a deploy, or when the site was down while articles changed."""
+    purging = current_app.extensions.get("blog.purging")
+    if purging is None:
+        click.echo(
+            "No cache to purge: set PURGE_VARNISH_URL, PURGE_NGINX_URL, FASTLY_* or "
+            "CLOUDFLARE_* (docs/operators.md).",
+            err=True,
+        )
+        sys.exit(1)
+    results = purging.purge_now(keys)
+    for name, result in results.items():
+        click.echo(f"{name}: {result}")
+    if any(result != "ok" for result in results.values()):
         sys.exit(1)
 
 

@@ -15,13 +15,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response as HTTPResponse
 
-from blog.content import archive
+from blog.content import archive, keys
 from blog.content.archive import Month, Period
 from blog.web import meta
 from blog.web.cache import cached_page, current_index
 from blog.web.i18n import month_and_year
 from blog.web.pages import _listing, render_page
 from blog.web.pagination import paginate
+from blog.web.shown import shows
 from blog.web.state import get_library, get_settings
 from blog.web.urls import external_url
 
@@ -61,6 +62,7 @@ def _period_page(year: int, month: int | None, number: int) -> HTTPResponse:
         abort(404)
     index = current_index()
     tz = get_library().timezone
+    shows(keys.ALL)  # its articles, its months and its neighbours are the published ones'
     articles = archive.in_period(index.articles, period, tz)
     if not articles:
         abort(404)
@@ -126,6 +128,7 @@ def years_of(months: list[Month]) -> list[tuple[int, int, list[Month]]]:
 def archive_index() -> HTTPResponse:
     """Every month that has articles, with its count, grouped by year."""
     index = current_index()
+    shows(keys.ALL)
     months = list(archive.months(index.articles, get_library().timezone))
     entries = [
         (period_name(m.period), external_url("archive.month", year=m.year, month=m.month))

@@ -9,6 +9,7 @@ from flask_babel import ngettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response as HTTPResponse
 
+from blog.content import keys
 from blog.content.index import Group
 from blog.content.profiles import Profile
 from blog.markup.render import costly, plain_paragraphs
@@ -16,6 +17,7 @@ from blog.web import meta
 from blog.web.cache import cached_page, current_index
 from blog.web.pages import find_group, newest_change, render_page
 from blog.web.pagination import paginate
+from blog.web.shown import shows, shows_cards, shows_group
 from blog.web.state import get_html
 
 bp = Blueprint("authors", __name__)
@@ -45,6 +47,9 @@ def author(slug: str, number: int) -> HTTPResponse:
     group = find_group(index.authors, slug, "authors.author", number)
     profile = index.profiles.get(group.slug)
     page = paginate(group.articles, number, "authors.author", slug=group.slug)
+    shows_group("author", group)
+    shows(keys.key("profile", group.slug))
+    shows_cards(page.items)
     name = display_name(group, profile)
     own = meta.group_feeds("author", group)
     title = (

@@ -1,10 +1,19 @@
-"""Response caching and HTTP freshness: keyed by content version, never invalidated.
+"""Response caching and HTTP freshness: pages kept under the versions of what they show.
 
-A page is rendered once per (deploy, content version, URL) and kept in flask-caching's
-backend (in-process by default, Redis for several hosts). Every page carries an ETag and a
-Last-Modified, answers conditional requests with 304, and tells caches to keep it no longer
-than ``HTTP_MAX_AGE`` seconds, nor past the next scheduled article's publication or the end
-of a front-page flag (a breaking strip's, say).
+A page is rendered once per (deploy, URL, versions of the parts of the index it shows) and
+kept in flask-caching's backend (in-process by default, Redis for several hosts). Every page
+carries an ETag and a Last-Modified, answers conditional requests with 304, and tells
+browsers to keep it no longer than ``HTTP_MAX_AGE`` seconds, nor past the next scheduled
+article's publication or the end of a front-page flag (a breaking strip's, say); shared
+caches may keep it ``SHARED_MAX_AGE`` (``s-maxage``), as they are purged when what it shows
+changes (``purging.py``).
+
+Pictures are parts too: a page showing an image shows ``picture:<reference>`` at the version
+the images layer gave it while the page was rendered (``pictures.look``: the original's hash,
+or ``pending``, ``failed``...). When a picture changes (fetched, failed, found damaged) the
+pages showing it are no longer current here, and the caches in front are purged of them by
+that key: the article's page, the listings and feeds showing its image, the pages whose
+``og:image`` it is; no other.
 """
 
 from __future__ import annotations
@@ -16,18 +25,21 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable
+from dataclasses import fields as dataclass_fields
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, current_app, g, make_response, request
 from flask_caching import Cache
-from flask_caching.backends.simplecache import SimpleCache
 from werkzeug.wrappers import Response as HTTPResponse
 from werkzeug.wsgi import get_host
 
+from blog.content import keys
 from blog.content.index import Index
+from blog.settings import HOST_SETTINGS, Settings
+from blog.web import shown
 from blog.web.state import get_library, get_settings
 from blog.web.stored import StoredPage
 
@@ -36,9 +48,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PICTURE_KEY = keys.PICTURE + ":"
 HOT_PAGES = 128  # pages kept unpickled in each process, in front of the shared backend
 PENDING_MAX_AGE = 5  # seconds a page showing a picture not fetched yet may be kept anywhere
-SHOWING_LIMIT = 100_000  # pictures whose pages are remembered, before starting afresh
 
 CACHE_ERRORS: tuple[type[Exception], ...] = (OSError,)  # and the Redis client's, with it
 
@@ -56,33 +68,45 @@ def _cache_errors(app: Flask) -> tuple[type[Exception], ...]:
 
 
 class PageCache:
-    """flask-caching with the failure mode we want: an outage means uncached, not a 500."""
+    """flask-caching with the failure mode we want: an outage means uncached, not a 500.
+
+    A page is kept under its URL with the keys it shows (``shown.py``) and their versions
+    when it was rendered, and served while the index has the same versions of them: an edit
+    renders again only the pages that show what it changed. (``CACHE_PER_PAGE`` off: every
+    page shows ``content``, the whole content version, and any edit renders them all.)
+    """
 
     def __init__(self, app: Flask) -> None:
+        settings = get_settings(app)
         self.cache = Cache(app)
         self.errors = _cache_errors(app)
-        self.site_url = get_settings(app).SITE_URL
-        self.deploy_id = get_settings(app).DEPLOY_ID
-        self.timeout = get_settings(app).CACHE_DEFAULT_TIMEOUT  # 0: no expiry, as the backend's
+        self.site_url = settings.SITE_URL
+        # Pages differ by deploy and by the settings that shape them; a new deploy, or a
+        # host with other settings, never takes another's pages.
+        self.deploy_id = f"{settings.DEPLOY_ID}-{settings_fingerprint(settings)}"
+        self.per_page = settings.CACHE_PER_PAGE
+        self.shared_max_age = settings.SHARED_MAX_AGE
+        self.timeout = settings.CACHE_DEFAULT_TIMEOUT  # 0: no expiry, as the backend's
         self.clock: Callable[[], float] = time.time  # the pages' stored_at, and their expiry
         self._failing = False
-        self._version: str | None = None  # the newest content version seen, and its time
-        self._built_at: dt.datetime | None = None
-        # The hottest pages, unpickled, in this process, each with the time it expires. Keys
-        # carry the content version, so an entry here is never stale; it only saves the
-        # backend a round trip. It expires with the backend's copy all the same: a page
+        # The hottest pages, unpickled, in this process: (expiry, page, the content version
+        # and count of picture changes it was last found current for). It only saves the
+        # backend a round trip, and it expires with the backend's copy all the same: a page
         # carries the request's origin, so a wrong one must not outlive the cache's timeout.
-        self._hot: OrderedDict[str, tuple[float, StoredPage]] = OrderedDict()
+        self._hot: OrderedDict[str, tuple[float, StoredPage, str]] = OrderedDict()
         self._hot_lock = threading.Lock()
         # Path → the query parameters its page varies by, as the views have said (the fast
         # lane computes the same keys from them).
         self.varying: dict[str, tuple[str, ...]] = {}
-        # Pictures: the keys of the pages this process stored, by the image references they
-        # show, and when each reference last changed (a count of changes so far).
+        # Pictures: a picture's version as the images layer sees it now (``site.py`` sets
+        # it), the changes this process has seen, and who is told of them (``Purging``).
+        self.picture_version: Callable[[str], str] = lambda reference: "-"
         self.picture_changes = 0
-        self._showing: dict[str, set[str]] = {}
-        self._changed_at: dict[str, int] = {}
-        self._showing_lock = threading.Lock()
+        self.picture_purged: Callable[[str, str], None] | None = None
+        self.renders = 0  # pages rendered because none was current (bench/soak.py counts)
+        # Told of each page stored, by its path as a proxy's cache keys it, and the keys it
+        # shows (``Purging.note``: nginx purges by URL); None when nothing asks.
+        self.noted: Callable[[str, tuple[str, ...]], None] | None = None
 
     def page_key(
         self, index: Index, environ: WSGIEnvironment, names: tuple[str, ...] | None = None
@@ -100,38 +124,62 @@ class PageCache:
         # Pages carry absolute links built from the request's scheme, host and port when
         # SITE_URL is not set, and every link carries the mount path (proxy.py sets it).
         origin = self.site_url or f"{environ['wsgi.url_scheme']}://{get_host(environ)}"
-        return self._key(index, f"{origin}{environ.get('SCRIPT_NAME', '')}{path}?{varying}")
+        url = f"{origin}{environ.get('SCRIPT_NAME', '')}{path}?{varying}"
+        digest = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        return f"page:{self.deploy_id}:{digest}"
 
-    def _key(self, index: Index, url: str) -> str:
-        """Pages differ by deploy, content version and absolute URL."""
-        if index.version != self._version:
-            self._moved_on(index)
-        url = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-        return f"page:{self.deploy_id}:{index.version}:{url}"
+    def shown(self, index: Index) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The keys of the page just rendered, as its view said (``shown.py``), and the
+        pictures it showed (``pictures.look``); with their versions as it showed them."""
+        names = shown.declared() if self.per_page else (keys.CONTENT,)
+        pictures: dict[str, str] = g.get("pictures_shown") or {}
+        seen = sorted(pictures.items())
+        return (
+            (*names, *(name for name, _ in seen)),
+            (*keys.versions(index, names), *(version for _, version in seen)),
+        )
 
-    def _moved_on(self, index: Index) -> None:
-        """A newer content version: no key of an older one will be asked for again. In this
-        process their pages are dead weight (under frequent edits they would fill memory up
-        to the threshold), so they go; a shared backend lets them age out instead."""
-        if index.built_at is None or (self._built_at and index.built_at < self._built_at):
-            return  # a request still on an older index: nothing to drop for it
-        self._version, self._built_at = index.version, index.built_at
+    def current(self, index: Index, page: StoredPage) -> bool:
+        """True when what ``page`` shows is as it was when it was rendered."""
+        return page.versions == tuple(
+            self.picture_version(name.partition(":")[2])
+            if name.startswith(PICTURE_KEY)
+            else keys.version(index, name)
+            for name in page.names
+        )
+
+    def pictures_changed(self, reference: str) -> None:
+        """The images layer's listener: ``reference``'s picture changed (fetched, failed,
+        found damaged; here or, as this process found, in another). The pages showing it are
+        not current any more (their version of it is not the images layer's), and the caches
+        in front are purged of them."""
         with self._hot_lock:
-            self._hot.clear()
-        with self._showing_lock:
-            self._showing.clear()  # their keys are of the older version: never asked again
-        if isinstance(self.cache.cache, SimpleCache):
-            self.cache.clear()
+            self.picture_changes += 1  # every hot page is checked again
+        if self.picture_purged is not None:
+            self.picture_purged(keys.key(keys.PICTURE, reference), self.picture_version(reference))
 
-    def hot(self, key: str) -> StoredPage | None:
-        """The page if this process holds it unpickled (no backend round trip), unexpired."""
+    def _checked(self, index: Index) -> str:
+        return f"{index.version}/{self.picture_changes}"
+
+    def hot(self, key: str, index: Index) -> StoredPage | None:
+        """The page if this process holds it unpickled (no backend round trip), unexpired
+        and current for ``index``."""
         entry = self._hot.get(key)
         if entry is None or entry[0] <= self.clock():
             return None  # an expired entry is replaced when the page is stored again
-        return entry[1]
+        expires, page, checked = entry
+        now = self._checked(index)
+        if checked == now:
+            return page  # the common case: found current for this version already
+        if not self.current(index, page):
+            return None
+        with self._hot_lock:  # current for this version too: found at once next time
+            if self._hot.get(key) is entry:
+                self._hot[key] = (expires, page, now)
+        return page
 
-    def get(self, key: str) -> StoredPage | None:
-        page = self.hot(key)
+    def get(self, key: str, index: Index) -> StoredPage | None:
+        page = self.hot(key, index)
         if page is not None:
             return page
         try:
@@ -142,58 +190,50 @@ class PageCache:
         self._recovered()
         if not isinstance(page, StoredPage) or self._expires(page) <= self.clock():
             return None  # (a backend on another host's clock may keep it a little longer)
-        self._remember(key, page)
+        if not self.current(index, page):
+            return None  # what it shows has changed since
+        self._remember(key, page, self._checked(index))
         return page
 
-    def set(self, key: str, page: StoredPage) -> None:
-        self._remember(key, page)
+    def page_of(self, response: HTTPResponse, index: Index, pending: bool = False) -> StoredPage:
+        """A page just rendered from ``index``, with the versions of what it shows; one
+        showing a picture not fetched yet (``pending``) is kept by no cache for long."""
+        self.renders += 1
+        names, versions = self.shown(index)
+        shared_max_age = (
+            min(self.shared_max_age, PENDING_MAX_AGE) if pending else self.shared_max_age
+        )
+        return StoredPage.of(
+            response,
+            self.clock(),
+            names,
+            versions,
+            shown.surrogate_headers(names),
+            shared_max_age,
+        )
+
+    def store(self, key: str, page: StoredPage, index: Index, proxy_path: str = "") -> None:
+        """Keep a page rendered from ``index``; ``proxy_path``: its path as a proxy in front
+        keys it."""
+        log.debug("rendered %s", proxy_path or key)  # (bench/soak.py counts these)
+        checked = self._checked(index)
+        if not self.current(index, page):
+            return  # a picture it shows changed while it was rendered: it would show the old
+        if self.noted is not None and proxy_path:
+            self.noted(proxy_path, page.names)
+        self._remember(key, page, checked)
         try:
             self.cache.set(key, page)
         except self.errors as e:
             self._failed(e)
 
-    def set_showing(
-        self, key: str, page: StoredPage, pictures: Collection[str], since: int
-    ) -> None:
-        """Store a page that shows ``pictures``, rendered when ``picture_changes`` was
-        ``since``: unless one of them changed meanwhile (it would show the old one)."""
-        with self._showing_lock:
-            if len(self._showing) > SHOWING_LIMIT:
-                self._showing.clear()  # a change then finds fewer pages: they expire instead
-            for reference in pictures:
-                self._showing.setdefault(reference, set()).add(key)
-        self.set(key, page)
-        if any(self._changed_at.get(reference, -1) >= since for reference in pictures):
-            self._delete([key])  # changed while it was rendered (or before it was stored)
-
-    def pictures_changed(self, reference: str) -> None:
-        """The images layer's listener: ``reference``'s picture changed (fetched, failed,
-        found damaged). The pages this process stored that show it are deleted, from the
-        shared backend too; other processes delete theirs when they see the change."""
-        with self._showing_lock:
-            self._changed_at[reference] = self.picture_changes
-            self.picture_changes += 1
-            keys = self._showing.pop(reference, set())
-        self._delete(keys)
-
-    def _delete(self, keys: Iterable[str]) -> None:
-        keys = list(keys)
-        if not keys:
-            return
-        with self._hot_lock:
-            for key in keys:
-                self._hot.pop(key, None)
-        try:
-            self.cache.delete_many(*keys)
-        except CACHE_ERRORS as e:
-            self._failed(e)
-
     def _expires(self, page: StoredPage) -> float:
         return page.stored_at + self.timeout if self.timeout > 0 else math.inf
 
-    def _remember(self, key: str, page: StoredPage) -> None:
+    def _remember(self, key: str, page: StoredPage, version: str) -> None:
         with self._hot_lock:
-            self._hot[key] = (self._expires(page), page)
+            self._hot[key] = (self._expires(page), page, version)
+            self._hot.move_to_end(key)
             while len(self._hot) > HOT_PAGES:
                 self._hot.popitem(last=False)
 
@@ -206,6 +246,17 @@ class PageCache:
         if self._failing:
             self._failing = False
             log.warning("response cache is back")
+
+
+def settings_fingerprint(settings: Settings) -> str:
+    """A hash of the settings that shape pages: pages made with others are other pages."""
+    shaping = [
+        (f.name, getattr(settings, f.name))
+        for f in dataclass_fields(settings)
+        if f.name not in HOST_SETTINGS
+    ]
+    text = repr(shaping)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def current_index() -> Index:
@@ -233,6 +284,15 @@ def set_freshness(response: HTTPResponse, index: Index) -> HTTPResponse:
     return response
 
 
+def tell_shared_caches(response: HTTPResponse) -> HTTPResponse:
+    """The keys of a response the response cache does not keep (an error page), for shared
+    caches to purge it by, when they are told keys at all (``SHARED_MAX_AGE``)."""
+    if get_settings().SHARED_MAX_AGE:
+        for name, value in shown.surrogate_headers(shown.declared()):
+            response.headers[name] = value
+    return response
+
+
 def cached_page(view: Callable[..., Any]) -> Callable[..., HTTPResponse]:
     """Serve a view's 200 responses from the response cache, with validators and 304s.
 
@@ -253,20 +313,20 @@ def _cached(view: Callable[..., Any], query: tuple[str, ...]) -> Callable[..., H
         index = current_index()
         pages: PageCache = current_app.extensions["blog.page_cache"]
         key = pages.page_key(index, request.environ, query)
-        page = pages.get(key) if key is not None else None
+        page = pages.get(key, index) if key is not None else None
         freshness = max_age(index, get_library().clock())
         if page is None:
-            since = pages.picture_changes
             response = make_response(view(*args, **kwargs))
             if key is None or response.status_code != 200 or response.cache_control.no_store:
                 return response
-            page = StoredPage.of(response, pages.clock())
-            if g.get("pictures_pending"):
+            pending = bool(g.get("pictures_pending"))
+            page = pages.page_of(response, index, pending)
+            if pending:
                 # A picture not fetched yet (``pictures.py``): not kept, so the next reader
                 # after the fetch gets it; and not for long by any cache in front.
                 freshness = min(freshness, PENDING_MAX_AGE)
             else:
-                pages.set_showing(key, page, g.get("pictures_shown", set()), since)
+                pages.store(key, page, index, proxy_path(request.environ, query))
             if query:
                 pages.varying.setdefault(request_path(request.environ), query)
         status, headers, body = page.answer(
@@ -275,6 +335,14 @@ def _cached(view: Callable[..., Any], query: tuple[str, ...]) -> Callable[..., H
         return Response(body, status=status, headers=headers)
 
     return wrapper
+
+
+def proxy_path(environ: WSGIEnvironment, query: tuple[str, ...]) -> str:
+    """A page's path as deploy/nginx-proxy.conf keys its copy: the mount path and the path,
+    with the query string only for pages that depend on it (``/search``)."""
+    path = environ.get("SCRIPT_NAME", "") + (environ.get("PATH_INFO") or "/")
+    query_string = environ.get("QUERY_STRING", "")
+    return f"{path}?{query_string}" if query and query_string else path
 
 
 def request_path(environ: WSGIEnvironment) -> str:

@@ -14,8 +14,9 @@ from flask import Blueprint, abort, current_app, g, make_response, render_templa
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as HTTPResponse
 
-from blog.content import archive
+from blog.content import archive, keys
 from blog.content.archive import Period
+from blog.content.fields import slugify
 from blog.content.index import EPOCH, Group, Index
 from blog.content.models import Article
 from blog.content.tables import ArticleList
@@ -25,6 +26,7 @@ from blog.web import feeds, pictures
 from blog.web.cache import cached_page, current_index
 from blog.web.media import absolute_variant_url
 from blog.web.pages import find_group, newest_change
+from blog.web.shown import shows
 from blog.web.state import get_html, get_images, get_library, get_settings
 from blog.web.urls import absolute, external_url
 
@@ -112,6 +114,7 @@ def _feed(
         logo_url=absolute(settings.SITE_LOGO),
         icon_url=absolute(settings.SITE_LOGO),
         publisher=settings.SITE_NAME,
+        hub_url=settings.WEBSUB_HUB,
     )
     response = make_response(BUILDERS[kind](channel, items))
     response.content_type = CONTENT_TYPES[kind]
@@ -147,7 +150,20 @@ def feed(kind: str, listing: str, slug: str | None = None) -> HTTPResponse:
     """Any feed of ``FEEDS``; other spellings of a group's slug redirect to the canonical one."""
     endpoint = str(request.endpoint)
     articles, title, home, values = _followed(listing, slug, endpoint)
+    shows(*feed_keys(listing, values.get("slug"), articles[: get_settings().FEED_ITEMS]))
     return _feed(kind, articles, title, home, endpoint, **values)
+
+
+def feed_keys(listing: str, slug: str | None, items: Sequence[Article]) -> set[str]:
+    """What a feed shows: its listing (its title is a group's name) and its items whole,
+    each with its category's name."""
+    listed = {"site": keys.ALL, "deals": keys.DEALS}
+    names = {listed[listing] if listing in listed else keys.key(listing, slug or "")}
+    for article in items:
+        names.add(keys.key("article", article.slug))
+        if article.category:
+            names.add(keys.key("category", slugify(article.category)))
+    return names
 
 
 for route in FEEDS:  # kind and listing reach the view as the rule's defaults
@@ -297,6 +313,7 @@ def news_sitemap() -> HTTPResponse:
 @cached_page
 def robots() -> HTTPResponse:
     """Crawl everything; here are both sitemaps."""
+    shows()  # nothing of the content: it changes with the deploy only
     sitemaps = [external_url("discovery.sitemap"), external_url("discovery.news_sitemap")]
     lines = ["User-agent: *", "Allow: /", "", *(f"Sitemap: {url}" for url in sitemaps)]
     response = make_response("\n".join(lines) + "\n")

@@ -45,7 +45,7 @@ class FastLane:
         if method == "GET" or method == "HEAD":
             index = self.library.index()
             key = self.pages.page_key(index, environ)
-            page = self.pages.hot(key) if key is not None else None
+            page = self.pages.hot(key, index) if key is not None else None
             if page is not None:
                 freshness = max_age(index, self.library.clock(), self.max_age_limit)
                 status, headers, body = page.answer(environ, freshness, self.headers)

@@ -23,6 +23,7 @@ from blog.content.index import EPOCH
 from blog.content.models import Article
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+ATOM = "http://www.w3.org/2005/Atom"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Channel:
     logo_url: str
     icon_url: str
     publisher: str
+    hub_url: str = ""  # a WebSub hub subscribers may ask to be told of changes (WEBSUB_HUB)
 
 
 @dataclass(frozen=True)
@@ -102,18 +104,34 @@ class _AtomEnclosure(BaseEntryExtension):
         return entry
 
 
+class _RssHub(BaseExtension):
+    """``<atom:link rel="hub">`` in an RSS channel (feedgen writes only the self link there)."""
+
+    hub: str = ""
+
+    def extend_rss(self, rss_feed: Any) -> Any:
+        channel = rss_feed[0]
+        xml_elem(f"{{{ATOM}}}link", channel, href=self.hub, rel="hub")
+        return rss_feed
+
+
 def _generator(channel: Channel, items: Sequence[FeedItem], kind: str) -> FeedGenerator:
     feed = FeedGenerator()
     if kind == "rss":
         feed.load_extension("media", atom=False, rss=True)
         # RSS's own <author> must be an e-mail address: names go in dc:creator, one each.
         feed.load_extension("dc", atom=False, rss=True)
+        if channel.hub_url:
+            feed.register_extension("hub", _RssHub, atom=False, rss=True)
+            feed.hub.hub = channel.hub_url
     else:
         feed.register_extension("enclosure", BaseExtension, _AtomEnclosure, atom=True, rss=False)
     feed.id(channel.home_url)
     feed.title(channel.title)
     feed.description(channel.description)
     feed.link(href=channel.self_url, rel="self")
+    if channel.hub_url and kind != "rss":
+        feed.link(href=channel.hub_url, rel="hub")
     feed.link(href=channel.home_url, rel="alternate")  # last: feedgen's RSS <link> is the last
     feed.language(channel.language)
     feed.author({"name": channel.publisher})
@@ -182,6 +200,8 @@ def json_feed(channel: Channel, items: Sequence[FeedItem]) -> bytes:
         "authors": [{"name": channel.publisher}],
         "items": [_json_item(item) for item in items],
     }
+    if channel.hub_url:
+        document["hubs"] = [{"type": "WebSub", "url": channel.hub_url}]
     return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
 

@@ -22,6 +22,7 @@ from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as HTTPResponse
 
+from blog.content import keys
 from blog.content.fields import slugify
 from blog.content.flags import pinned_first
 from blog.content.index import EPOCH, Group
@@ -29,10 +30,11 @@ from blog.content.models import Article
 from blog.content.tables import ArticleList
 from blog.markup.render import table_of_contents
 from blog.web import meta, previews
-from blog.web.cache import cached_page, current_index, set_freshness
-from blog.web.home import Layout, front_page
+from blog.web.cache import cached_page, current_index, set_freshness, tell_shared_caches
+from blog.web.home import Layout, front_page, home_groups
 from blog.web.pagination import Page, paginate
 from blog.web.pictures import body_pictures
+from blog.web.shown import shows, shows_cards, shows_chrome, shows_group
 from blog.web.state import get_html, get_library, get_settings
 from blog.web.urls import external_url
 
@@ -45,6 +47,7 @@ TOC_MIN_WORDS = 350
 def render_page(template: str, modified: dt.datetime | None, **context: Any) -> HTTPResponse:
     """Render a template into a response that knows when its content last changed: its
     own content, or the breaking strip every page carries."""
+    shows_chrome()
     response = make_response(render_template(template, **context))
     response.last_modified = max(modified or EPOCH, strip_changed())
     return response
@@ -84,6 +87,7 @@ def _listing(
     if page.number > 1:
         title = _("%(title)s, page %(number)s", title=title, number=page.number)
     shown = page.items if shown is None else shown
+    shows_cards(shown)
     image, size = meta.social_image(shown[0] if shown else None)
     page_meta = meta.listing_meta(
         title,
@@ -108,8 +112,10 @@ def _group_listing(kind: str, groups: Mapping[str, Group], slug: str, number: in
     """A category's or tag's page; other spellings of its slug redirect to the canonical one."""
     endpoint = f"site.{kind}"
     group = find_group(groups, slug, endpoint, number)
+    shows_group(kind, group)  # its name, count and order
     articles: Sequence[Article] = group.articles
     if kind == "category":
+        shows(keys.key("pinned", group.slug))
         articles = pinned_first(articles, current_index().flags.pinned.get(group.slug, ()))
     page = paginate(articles, number, endpoint, slug=group.slug)
     if kind == "category":
@@ -163,7 +169,13 @@ def home(number: int) -> HTTPResponse:
     settings = get_settings()
     index = current_index()
     page = paginate(index.articles, number, "site.home")
-    front = front_page(index, Layout.of(settings)) if number == 1 and index.articles else None
+    layout = Layout.of(settings)
+    front = front_page(index, layout) if number == 1 and index.articles else None
+    shows(keys.ALL)
+    if front is not None:
+        # What may lead or have a block: the flags, and every category that may get one.
+        shows(keys.FEATURED, keys.CATEGORIES)
+        shows(*(keys.key("category", g.slug) for g in home_groups(index, layout.categories)))
     return _listing(
         "home.html",
         page,
@@ -185,6 +197,16 @@ def _article_page(found: Article, page_meta: meta.PageMeta, preview: bool = Fals
     html = get_html().html(found)
     contents = table_of_contents(html)
     category = index.category_of(found)
+    tags = index.tags_of(found)
+    related = index.related(found)
+    # Itself, its neighbours and related articles as links and cards, its groups' names
+    # (whose members choose the related articles) and its authors' profiles.
+    shows(keys.key("article", found.slug), keys.key("around", found.slug))
+    shows_cards([older, newer, *related])
+    if category is not None:
+        shows(keys.key("category", category.slug))
+    shows(*(keys.key("tag", group.slug) for group in tags))
+    shows(*(keys.key("profile", slugify(name)) for name in found.authors))
     response = render_page(
         "article.html",
         found.modified,
@@ -194,8 +216,8 @@ def _article_page(found: Article, page_meta: meta.PageMeta, preview: bool = Fals
         category=category,
         nav_section=f"category:{category.slug}" if category else None,
         profiles=[index.profile_of(name) for name in found.authors],
-        tags=index.tags_of(found),
-        related=index.related(found),
+        tags=tags,
+        related=related,
         older=older,
         newer=newer,
         meta=page_meta,
@@ -258,6 +280,7 @@ def tag(slug: str, number: int) -> HTTPResponse:
 @cached_page
 def deals(number: int) -> HTTPResponse:
     page = paginate(current_index().deals, number, "site.deals")
+    shows(keys.DEALS)
     description = _("Offers and discounts our reporters found worth your time.")
     return _listing(
         "deals.html", page, _("Deals"), description, meta.deals_feeds(), nav_section="deals"
@@ -265,6 +288,7 @@ def deals(number: int) -> HTTPResponse:
 
 
 def _group_index(kind: str, groups: Mapping[str, Group]) -> HTTPResponse:
+    shows(keys.CATEGORIES if kind == "category" else keys.TAGS)
     title = _("Categories") if kind == "category" else _("Tags")
     site = get_settings().SITE_NAME
     entries = [(g.name, external_url(f"site.{kind}", slug=g.slug)) for g in groups.values()]
@@ -312,10 +336,17 @@ def error_page(error: HTTPException) -> HTTPResponse:
         return set_freshness(redirect(url_for("site.article", slug=moved_to), code=301), index)
     title = _("Page not found") if error.code == 404 else str(error.name)
     page_meta = meta.PageMeta(title, title, "", meta.image_url(None), robots="noindex")
+    latest = index.articles[:5]
     response = make_response(
-        render_template("error.html", error=error, latest=index.articles[:5], meta=page_meta),
+        render_template("error.html", error=error, latest=latest, meta=page_meta),
         error.code,
     )
     if error.code == 405:
         response.headers["Allow"] = ", ".join(error.valid_methods or ())  # type: ignore[attr-defined]
-    return set_freshness(response, index)
+    # Kept by shared caches no longer than by browsers, and purged with the latest articles
+    # and the lists of sections and tags: a story published at an address readers already
+    # asked for is not a 404 there for another minute.
+    shows_chrome()
+    shows(keys.ALL, keys.CATEGORIES, keys.TAGS)
+    shows_cards(latest)
+    return tell_shared_caches(set_freshness(response, index))

@@ -32,6 +32,7 @@ from urllib.parse import unquote, urlsplit
 from flask import Flask, g, has_request_context
 from markupsafe import Markup, escape
 
+from blog.content import keys
 from blog.content.fields import slugify
 from blog.content.models import Article
 from blog.images.models import NoPicture, Picture
@@ -71,16 +72,25 @@ PLACES = {
 
 
 def look(reference: str) -> Picture | NoPicture:
-    """What the images layer has for ``reference``, noted for the response cache: a page
-    showing a picture not fetched yet is not kept (``cache.py``); the references of the
-    others are, so a change to one of them drops the pages that show it."""
+    """What the images layer has for ``reference``, noted for the response cache: the page
+    shows ``picture:<reference>`` at this version (``cache.py`` keeps it under it, and a
+    change to the picture purges it from the caches in front); a page showing a picture not
+    fetched yet is not kept at all."""
     found = get_images().picture(reference)
     if has_request_context():
         if isinstance(found, NoPicture) and found.kind == "pending":
             g.pictures_pending = True
-        else:
-            g.setdefault("pictures_shown", set()).add(reference)
+        shown: dict[str, str] = g.setdefault("pictures_shown", {})
+        name, now = keys.key(keys.PICTURE, reference), version(found)
+        # Seen two ways in one page (it changed meanwhile): a version it never has.
+        shown[name] = now if shown.get(name, now) == now else "changed"
     return found
+
+
+def version(found: Picture | NoPicture) -> str:
+    """What a page shows of a picture, in short: the original's hash, or what stands in for
+    it (the same on every host that sees the same)."""
+    return found.sha[:16] if isinstance(found, Picture) else found.kind
 
 
 def picture(article: Article, place: str, lazy: bool | None = None) -> Markup:

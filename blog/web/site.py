@@ -30,10 +30,14 @@ from blog.markup.render import Renderer
 from blog.search.engine import SearchIndex
 from blog.search.live import LiveSearch
 from blog.settings import Settings
-from blog.web import proxy, security, urls
+from blog.web import pictures, proxy, security, urls
 from blog.web.cache import PageCache
 from blog.web.fastlane import FastLane
+from blog.web.ledger import FileLedger, Ledger, RedisLedger
+from blog.web.purgers import Cloudflare, Fastly, Nginx, Varnish
+from blog.web.purging import Items, Purging, Target
 from blog.web.state import get_html, get_images, get_library, get_search
+from blog.web.websub import ChangedFeeds, Hub
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +62,12 @@ def assemble(app: Flask, settings: Settings) -> None:
     # Beside the store's file (in its temporary folder with "off") unless IMAGES_DIR says
     # where: images are kept by the hash of their bytes, so content folders can share them.
     folder = Path(settings.IMAGES_DIR) if settings.IMAGES_DIR else store.path.parent / "images"
-    app.extensions["blog.images"] = Images(folder, media_roots(settings), image_rules(settings))
+    images = Images(folder, media_roots(settings), image_rules(settings))
+    app.extensions["blog.images"] = images
     app.extensions["blog.page_cache"] = pages = PageCache(app)
-    # A page showing a picture that changed (fetched, failed) is not served from the cache.
-    app.extensions["blog.images"].listeners.append(pages.pictures_changed)
+    # A page showing a picture that changed (fetched, failed) is not current any more.
+    pages.picture_version = lambda reference: pictures.version(images.picture(reference))
+    images.listeners.append(pages.pictures_changed)
     search = SearchIndex(store, text_of=library.markdown)
     app.extensions["blog.search"] = LiveSearch(search, library)
     if click.get_current_context(silent=True) is not None:
@@ -70,6 +76,12 @@ def assemble(app: Flask, settings: Settings) -> None:
         library.reports.hold()
         app.before_request(library.reports.release)
     library.load()
+    purging = _purging(app, settings, store.path.parent, pages)
+    if purging is not None:
+        # From now on: what the caches hold is what was there at the start.
+        app.extensions["blog.purging"] = purging
+        purging.listen(library)
+        pages.picture_purged = purging.picture_changed
     search.prune()
     store.close()  # the master's connection must not cross gunicorn's fork
     headers = security.init_app(app)
@@ -109,6 +121,55 @@ def _sync_search(app: Flask) -> None:
         get_search(app).current()
     except sqlite3.Error as e:  # pages do not need search: the worker serves them regardless
         log.error("search index unavailable: %s", e)
+
+
+def _purging(app: Flask, settings: Settings, folder: Path, pages: PageCache) -> Purging | None:
+    """The caches to purge and the hub to tell, from the settings; None when there are none."""
+    local = FileLedger(folder / "purge.sqlite", keep=shared_lifetime(settings))
+    shared: Ledger = local
+    if settings.CACHE_TYPE == "RedisCache":  # the hosts meet there
+        client = getattr(pages.cache.cache, "_write_client")  # noqa: B009 (flask-caching's)
+        shared = RedisLedger(client, settings.CACHE_KEY_PREFIX, shared_lifetime(settings))
+    targets: list[Target] = []
+    items: dict[str, Items] = {}
+    if settings.PURGE_VARNISH_URL:
+        targets.append(Varnish(settings.PURGE_VARNISH_URL))
+    if settings.PURGE_NGINX_URL:
+        targets.append(Nginx(settings.PURGE_NGINX_URL, settings.SITE_URL, shared))
+    if settings.FASTLY_SERVICE_ID:
+        targets.append(
+            Fastly(settings.FASTLY_API_URL, settings.FASTLY_SERVICE_ID, settings.FASTLY_API_TOKEN)
+        )
+    if settings.CLOUDFLARE_ZONE_ID:
+        targets.append(
+            Cloudflare(
+                settings.CLOUDFLARE_API_URL,
+                settings.CLOUDFLARE_ZONE_ID,
+                settings.CLOUDFLARE_API_TOKEN,
+            )
+        )
+    if settings.WEBSUB_HUB:
+        targets.append(Hub(settings.WEBSUB_HUB))
+        items["websub"] = ChangedFeeds(
+            app, settings.SITE_URL, settings.SCRIPT_NAME, settings.FEED_ITEMS
+        )
+    if not targets:
+        if settings.SHARED_MAX_AGE:
+            log.warning(
+                "SHARED_MAX_AGE=%d but no cache is purged (PURGE_VARNISH_URL, PURGE_NGINX_URL, "
+                "FASTLY_*, CLOUDFLARE_*): shared caches keep pages that long after they change",
+                settings.SHARED_MAX_AGE,
+            )
+        return None
+    purging = Purging(targets, shared, local, delay=settings.PURGE_DELAY, items=items)
+    if settings.PURGE_NGINX_URL:
+        pages.noted = purging.note
+    return purging
+
+
+def shared_lifetime(settings: Settings) -> int:
+    """How long shared caches keep a page: what the ledger must remember its paths for."""
+    return max(settings.SHARED_MAX_AGE, settings.HTTP_MAX_AGE, 3600)
 
 
 def _store(settings: Settings) -> Store:

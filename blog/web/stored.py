@@ -53,9 +53,25 @@ class StoredPage:
     last_modified_header: str | None
     variants: tuple[Variant, ...]  # best coding first, identity last
     stored_at: float  # when it was rendered (time.time()): no copy outlives the cache's timeout
+    # What it shows (``content/keys.py``) and their versions when it was rendered: it is
+    # served while they are the index's.
+    names: tuple[str, ...] = ()
+    versions: tuple[str, ...] = ()
+    # For shared caches: ", s-maxage=N" for Cache-Control, and Surrogate-Control and the
+    # keys (``shown.py``); empty when SHARED_MAX_AGE is 0.
+    shared_age: str = ""
+    shared: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def of(cls, response: Response, stored_at: float) -> StoredPage:
+    def of(
+        cls,
+        response: Response,
+        stored_at: float,
+        names: tuple[str, ...] = (),
+        versions: tuple[str, ...] = (),
+        shared: Sequence[tuple[str, str]] = (),
+        shared_max_age: int = 0,
+    ) -> StoredPage:
         body = response.get_data()
         content_type = response.content_type or "text/html; charset=utf-8"
         etag = hashlib.sha256(body).hexdigest()[:32]
@@ -67,7 +83,20 @@ class StoredPage:
             ]
         modified = response.last_modified
         header = http_date(modified) if modified else None
-        return cls(content_type, modified, header, tuple(variants), stored_at)
+        age = f", s-maxage={shared_max_age}" if shared_max_age else ""
+        if shared_max_age:
+            shared = [("Surrogate-Control", f"max-age={shared_max_age}"), *shared]
+        return cls(
+            content_type,
+            modified,
+            header,
+            tuple(variants),
+            stored_at,
+            names,
+            versions,
+            age,
+            tuple(shared) if shared_max_age else (),
+        )
 
     def answer(
         self, environ: WSGIEnvironment, max_age: int, extra: Sequence[tuple[str, str]] = ()
@@ -77,9 +106,11 @@ class StoredPage:
         headers) on a 200 only. The body is whole for ``HEAD`` too: its length is the
         header's, and the server (or Werkzeug) leaves it unsent."""
         variant = self._variant(environ.get("HTTP_ACCEPT_ENCODING"))
-        headers = [("ETag", variant.etag), ("Cache-Control", f"public, max-age={max_age}")]
+        cache_control = f"public, max-age={max_age}{self.shared_age}"
+        headers = [("ETag", variant.etag), ("Cache-Control", cache_control)]
         if len(self.variants) > 1:
             headers.append(("Vary", "Accept-Encoding"))
+        headers += self.shared
         if self._not_modified(variant.etag, environ):
             return 304, headers, b""
         if self.last_modified_header:
