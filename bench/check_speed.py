@@ -10,7 +10,6 @@ run and the median.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -19,6 +18,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project is not
+
+from bench import deployed_env  # noqa: E402
 
 
 def main() -> None:
@@ -32,7 +34,7 @@ def main() -> None:
             [sys.executable, str(ROOT / "bench" / "corpus.py"), str(args.count), str(corpus)],
             check=True,
         )
-        env = {**os.environ, "FLASK_CONTENT_DIR": str(corpus), "FLASK_LOG_LEVEL": "ERROR"}
+        env = {**deployed_env(), "FLASK_CONTENT_DIR": str(corpus), "FLASK_LOG_LEVEL": "ERROR"}
         flask = Path(sys.executable).parent / "flask"
         times = []
         for run in range(args.runs):

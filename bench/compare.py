@@ -46,6 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project is not
 
+from bench import deployed_env  # noqa: E402
 from bench.nginx import deploy_server_block, nginx  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -94,7 +95,7 @@ def gunicorn(
     ``time.perf_counter()`` is kept in ``STARTED``."""
     port = free_port()
     env = {
-        **os.environ,
+        **deployed_env(),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "FLASK_CONTENT_DIR": str(content),
         "FLASK_SITE_URL": SITE_URL,
@@ -365,7 +366,7 @@ def run_size(
     # articles takes about an hour here, and nginx's speed does not depend on the count.
     only = [] if count <= FULL_FREEZE else [f"--only={u}" for u in urls.values() if "?" not in u]
     env = {
-        **os.environ,
+        **deployed_env(),
         "FLASK_CONTENT_DIR": str(content),
         "FLASK_LOG_LEVEL": "ERROR",
         **NO_FETCH,

@@ -13,12 +13,14 @@ its peak RSS and the load average.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project is not
+
+from bench import deployed_env  # noqa: E402
 
 ONE_START = """
 import os, resource, sys, time
@@ -43,7 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     args.store.mkdir(parents=True, exist_ok=True)
     first = not any(args.store.iterdir())
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's code, not an installed one
+    env = {**deployed_env(), "PYTHONPATH": str(ROOT)}  # this checkout's code, not an installed one
     for run in range(args.runs):
         kind = "first start" if first and run == 0 else "restart"
         done = subprocess.run(
