@@ -74,6 +74,18 @@ def test_a_render_process_killed_from_outside_is_replaced_not_blamed_on_the_text
     )
 
 
+def test_a_warmed_render_process_is_started_ahead_and_renders_at_once() -> None:
+    renderer = IsolatedRenderer(())
+    try:
+        renderer.warm().join(timeout=60)
+        assert renderer._child is not None  # started before any render asked for it
+        child = renderer._child[0]
+        assert renderer.html_of_parts([("body", "*Warm*.")], 5.0) == "<p><em>Warm</em>.</p>"
+        assert renderer._child[0] is child  # the render used it: none started on demand
+    finally:
+        renderer.stop()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

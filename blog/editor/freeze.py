@@ -39,7 +39,7 @@ from blog.settings import Settings
 from blog.web import urls as urls_module
 from blog.web.discovery import sitemap_parts
 from blog.web.pagination import page_count
-from blog.web.state import get_images, get_library, get_settings
+from blog.web.state import get_html, get_images, get_library, get_settings
 
 #: Answers a static copy cannot hold (they depend on the query or a secret), and the files
 #: copied as they are rather than fetched as pages (``freeze`` below). The editor at /admin/
@@ -182,7 +182,9 @@ def freeze(
         changed = _changed(manifest, state)
         stale = _stale(manifest, {state.slugs[path] for path in changed})
         todo = [url for url in urls if url in stale or url not in manifest["pages"]]
-        articles: Iterable[Article | None] = (index.files.get(path) for path in changed)
+        articles: Iterable[Article | None] = [index.files.get(path) for path in changed]
+        if len(todo) < PARALLEL_FROM:  # fetched in this process: no fork to come
+            get_html(app).expect(a for a in articles if a is not None)
     else:
         todo, articles = urls, index.articles
     if not only:  # every picture fetched and made, as the site shows them once it has

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 
 from markupsafe import Markup
@@ -84,6 +84,15 @@ class ArticleHtml:
                     self._html.popitem(last=False)
         pending.set_result(html)
         return html
+
+    def expect(self, articles: Iterable[Article]) -> None:
+        """Start the render process now if one of these articles will need it, so that its
+        start (a fresh interpreter) overlaps the caller's other work: ``flask freeze`` after
+        an edit. Not before forking (see ``IsolatedRenderer.warm``)."""
+        if self.budget > 0 and any(
+            costly("\n".join(text for _, text in self.parts(a))) for a in articles
+        ):
+            self.isolated.warm()
 
     def _render(self, article: Article) -> tuple[Markup, bool]:
         """The version's HTML, and whether it is final (not a stand-in to try again)."""

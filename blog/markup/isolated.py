@@ -14,6 +14,7 @@ counted in the budget) and kept: most processes never start one.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from markupsafe import Markup
+
+log = logging.getLogger(__name__)
 
 READY = "ready"
 # The folder holding the ``blog`` package, checked out or installed: first on the child's path.
@@ -78,6 +81,23 @@ class IsolatedRenderer:
         if not ok:
             raise RuntimeError(f"rendering failed in the render process: {answer}")
         return Markup(answer)
+
+    def warm(self) -> threading.Thread:
+        """Start the child in a thread now, when a render is known to come (a freeze
+        after an edit), so that its start overlaps the caller's other work. Not before a
+        fork: a forked process would inherit the lock held meanwhile."""
+
+        def start() -> None:
+            with self._lock:
+                if self._child is None and self._owner == os.getpid():
+                    try:
+                        self._start()
+                    except OSError as e:  # the render that needs it will say so
+                        log.debug("render process not started ahead: %s", e)
+
+        thread = threading.Thread(target=start, name="render-warm", daemon=True)
+        thread.start()
+        return thread
 
     def _ask(self, parts: list[tuple[str, str]], budget: float) -> tuple[bool, str]:
         _, to_child, from_child = self._child or self._start()
