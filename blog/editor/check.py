@@ -10,23 +10,27 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Protocol
 
 from blog.content.fields import slugify
 from blog.content.flags import DEFAULT_WINDOWS, Windows
-from blog.content.index import Index
-from blog.content.library import Entry
 from blog.content.models import Article, field_lines
-from blog.content.profile_shelf import ProfileEntry
-from blog.content.profiles import Profile
-from blog.content.store import Parts
-from blog.images.pictures import Images, Verdict
 from blog.images.references import uses
+from blog.markup.allowlist import MAX_NESTING, costly, nesting_depth
 from blog.markup.isolated import IsolatedRenderer, OverBudget, RenderFailed
 from blog.markup.removals import removals
-from blog.markup.render import MAX_NESTING, costly, nesting_depth
+
+if TYPE_CHECKING:
+    from blog.content.index import Index
+    from blog.content.index_parts import Conflict
+    from blog.content.profile_shelf import ProfileEntry
+    from blog.content.profiles import Profile
+    from blog.content.reading import Entry
+    from blog.content.store import Parts
+    from blog.images.models import Verdict
 
 SEVERITIES = ("error", "warning", "info")
 # Fields the check renders to time them: the busy ones, and the long ones; below this size no
@@ -54,6 +58,12 @@ class Finding:
         return asdict(self)
 
 
+class Images(Protocol):
+    """What the check asks of the site's images (``blog.images.pictures.Images``)."""
+
+    def verdict(self, reference: str) -> Verdict | None: ...
+
+
 @dataclass(frozen=True)
 class Rules:
     """What the check holds files to, from the site's settings."""
@@ -65,9 +75,16 @@ class Rules:
     windows: Windows = DEFAULT_WINDOWS  # how long the front page's flags last
 
 
+class Conflicts(Protocol):
+    """What ``check_entries`` reads of an index: its conflicts (``Index.conflicts``)."""
+
+    @property
+    def conflicts(self) -> Sequence[Conflict]: ...
+
+
 def check_entries(
     entries: dict[str, Entry],
-    index: Index,
+    index: Conflicts,
     rules: Rules,
     texts: dict[str, str],
     parts_of: Callable[[Article], Parts],

@@ -1,7 +1,7 @@
 """What the sanitizer would take out of an editor's Markdown, for the check to report.
 
 Reads raw HTML and Markdown link targets against the renderer's own allow-list
-(``render.ALLOWED_TAGS``, ``render.attribute_rules``), without rendering: fast enough to run
+(``allowlist.ALLOWED_TAGS``, ``allowlist.attribute_rules``), without rendering: fast enough to run
 over thousands of files in a pre-commit hook.
 """
 
@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-from blog.markup.render import (
+from blog.markup.allowlist import (
     ALLOWED_TAGS,
     DROP_WITH_CONTENT,
     LINK_SCHEMES,
