@@ -19,7 +19,7 @@ from blog.content.fields import slugify
 from blog.content.flags import DEFAULT_WINDOWS, Windows
 from blog.content.models import Article, field_lines
 from blog.images.references import uses
-from blog.markup.allowlist import MAX_NESTING, costly, nesting_depth
+from blog.markup.allowlist import MAX_NESTING, costly, deeper_than, nesting_depth
 from blog.markup.isolated import IsolatedRenderer, OverBudget, RenderFailed
 from blog.markup.removals import removals
 
@@ -146,36 +146,45 @@ def _article_findings(
         yield Finding(path, field_line(text, "date"), "info", "date", f"scheduled for {when}")
     yield from _front_page_findings(article, rules, text)
     for key, markdown_text in parts:
-        line = field_line(text, key) if key != "body" else _body_line(text)
+        findings = list(_part_findings(path, key, markdown_text, rules, timer))
+        if findings:  # the field's line, looked for only when there is something to say
+            line = field_line(text, key) if key != "body" else _body_line(text)
+            yield from (replace(f, line=line) for f in findings)
+
+
+def _part_findings(
+    path: str, key: str, markdown_text: str, rules: Rules, timer: IsolatedRenderer
+) -> Iterable[Finding]:
+    """A field's findings, at line 0 (the caller puts them at the field's line)."""
+    if deeper_than(markdown_text, MAX_NESTING):
         depth = nesting_depth(markdown_text)
-        if depth > MAX_NESTING:
+        yield Finding(
+            path,
+            0,
+            "error",
+            key,
+            f"lists or quotes nest {depth} levels deep (at most {MAX_NESTING}): "
+            "readers get this field as plain text",
+        )
+    if rules.render_budget > 0 and costly(markdown_text, TIMED_BYTES):
+        yield from _render_time(Finding(path, 0, "error", key, ""), markdown_text, rules, timer)
+    gone = removals(markdown_text, rules.embed_hosts)
+    if gone:
+        yield Finding(path, 0, "warning", key, "the sanitizer removes " + "; ".join(gone))
+    if "[^" not in markdown_text:
+        return
+    # Each field is rendered on its own: a footnote's note must be in the same field.
+    notes = set(_FOOTNOTE_NOTE.findall(markdown_text))
+    for label in dict.fromkeys(_FOOTNOTE_REF.findall(markdown_text)):
+        if label not in notes:
             yield Finding(
                 path,
-                line,
-                "error",
+                0,
+                "warning",
                 key,
-                f"lists or quotes nest {depth} levels deep (at most {MAX_NESTING}): "
-                "readers get this field as plain text",
+                f"footnote [^{label}] has no note [^{label}]: in this field, so it shows as "
+                "written; put its note in the same field",
             )
-        if rules.render_budget > 0 and costly(markdown_text, TIMED_BYTES):
-            yield from _render_time(
-                Finding(path, line, "error", key, ""), markdown_text, rules, timer
-            )
-        gone = removals(markdown_text, rules.embed_hosts)
-        if gone:
-            yield Finding(path, line, "warning", key, "the sanitizer removes " + "; ".join(gone))
-        # Each field is rendered on its own: a footnote's note must be in the same field.
-        notes = set(_FOOTNOTE_NOTE.findall(markdown_text))
-        for label in dict.fromkeys(_FOOTNOTE_REF.findall(markdown_text)):
-            if label not in notes:
-                yield Finding(
-                    path,
-                    line,
-                    "warning",
-                    key,
-                    f"footnote [^{label}] has no note [^{label}]: in this field, so it shows as "
-                    "written; put its note in the same field",
-                )
 
 
 def _front_page_findings(article: Article, rules: Rules, text: str) -> Iterable[Finding]:

@@ -91,6 +91,20 @@ def embed_allowed(src: str, embed_hosts: Collection[str]) -> bool:
     return parts.scheme == "https" and (parts.hostname or "") in embed_hosts
 
 
+def deeper_than(markdown_text: str, levels: int) -> bool:
+    """Whether ``nesting_depth(markdown_text) > levels``, read in one search: each level
+    needs a character of a line's leading run of spaces, tabs and ``>`` (four spaces or a
+    tab for an indent, one ``>`` for a quote), so a text without a run of more than
+    ``levels`` of them is not deeper, and only one with such a run is measured."""
+    run = _RUNS.get(levels)
+    if run is None:
+        run = _RUNS[levels] = re.compile(f"[ \t>]{{{levels + 1}}}")
+    return run.search(markdown_text) is not None and nesting_depth(markdown_text) > levels
+
+
+_RUNS: dict[int, re.Pattern[str]] = {}
+
+
 def nesting_depth(markdown_text: str) -> int:
     """How deep a field's lists and quotes nest, read from its lines' indents (four spaces a
     level, as the parser counts) and ``>`` markers: cheap enough for the check's every file."""
