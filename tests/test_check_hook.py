@@ -160,3 +160,13 @@ def test_hook_imports_no_flask_when_it_settles_the_findings_alone(
 
     assert done.returncode == 0, done.stderr
     assert done.stdout == flask_changed(content)[1]
+
+
+def test_hook_is_documented_for_editors_and_operators() -> None:
+    top = Path(__file__).resolve().parent.parent
+    hooks = (top / ".pre-commit-hooks.yaml").read_text()
+    assert "id: courier-hook" in hooks and "pass_filenames: false" in hooks
+    assert "courier-hook" in (top / "docs" / "editors.md").read_text()
+    operators = (top / "docs" / "operators.md").read_text()
+    for option in ("--content-dir", "--strict", "--format json", "COMMIT", "-hook.sqlite3"):
+        assert option in operators

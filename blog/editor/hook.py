@@ -24,6 +24,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -260,8 +261,15 @@ def remember(library: Library, settings: Settings) -> None:
 def _table_path(settings: Settings, root: Path) -> Path | None:
     if settings.STORE_DIR == "off":
         return None
+    folder = _store_folder(settings)
+    try:
+        st = folder.stat()
+    except OSError:
+        return None  # no table yet: the whole check makes the folder, as the site does
+    if st.st_uid != os.getuid() or st.st_mode & 0o022:
+        return None  # a folder others may write to: the site does not use it either
     name = hashlib.sha256(str(root).encode()).hexdigest()[:16]
-    return _store_folder(settings) / f"{name}-hook.sqlite3"
+    return folder / f"{name}-hook.sqlite3"
 
 
 def _store_folder(settings: Settings) -> Path:
