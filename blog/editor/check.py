@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
 
@@ -242,20 +243,38 @@ def _image_findings(
 ) -> Iterable[Finding]:
     """A finding for each image the article shows that readers will not see as a picture,
     at the line of the field that names it."""
-    for use in dict.fromkeys(uses(article, parts)):
-        if use.reference not in verdicts:
-            verdicts[use.reference] = images.verdict(use.reference)
-        verdict = verdicts[use.reference]
+    shown = image_uses(article, parts)
+    return image_findings(article.path, shown, images, verdicts, partial(field_start, text))
+
+
+def image_uses(article: Article, parts: Parts) -> list[tuple[str, str]]:
+    """The images an article shows, each once: (reference, field)."""
+    return [(use.reference, use.field) for use in dict.fromkeys(uses(article, parts))]
+
+
+def image_findings(
+    path: str,
+    shown: Iterable[tuple[str, str]],
+    images: Images,
+    verdicts: dict[str, Verdict | None],
+    line_of: Callable[[str], int],
+) -> Iterable[Finding]:
+    """The findings of the images a file shows (``image_uses``), judged now: what the site's
+    images are now decides, never a verdict kept from another run. ``line_of`` gives a
+    field's line (asked only for a finding)."""
+    for reference, field in shown:
+        if reference not in verdicts:
+            verdicts[reference] = images.verdict(reference)
+        verdict = verdicts[reference]
         if verdict is None:
             continue
-        if use.field == "body":
-            line = _body_line(text)
-        else:
-            line = field_line(text, use.field)
-        shown = use.reference if len(use.reference) <= 100 else use.reference[:99] + "…"
-        yield Finding(
-            article.path, line, verdict.severity, use.field, f"{shown}: {verdict.message}"
-        )
+        named = reference if len(reference) <= 100 else reference[:99] + "…"
+        yield Finding(path, line_of(field), verdict.severity, field, f"{named}: {verdict.message}")
+
+
+def field_start(text: str, field: str) -> int:
+    """The line a field starts at: the body's first line for the body."""
+    return _body_line(text) if field == "body" else field_line(text, field)
 
 
 def check_profiles(
