@@ -170,3 +170,22 @@ def test_hook_is_documented_for_editors_and_operators() -> None:
     operators = (top / "docs" / "operators.md").read_text()
     for option in ("--content-dir", "--strict", "--format json", "COMMIT", "-hook.sqlite3"):
         assert option in operators
+
+
+def test_hook_judges_the_images_of_the_changed_files_as_the_site_does(
+    content: Content,
+    repository: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "media").mkdir()
+    monkeypatch.setenv("FLASK_MEDIA_DIR", str(tmp_path / "media"))
+    run_hook(capsys)  # the table
+    content.write("2025-01-02-two.md", article_text(front="featuredimage: /media/gone.jpg"))
+
+    quick(content)
+    status, out = run_hook(capsys)
+
+    assert (status, out) == flask_changed(content) and status == 1
+    assert "2025-01-02-two.md:4: error: featuredimage: /media/gone.jpg: cannot be shown" in out
