@@ -21,7 +21,6 @@ from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask
 
 PREFIX = "FLASK_"
 
@@ -327,20 +326,28 @@ def load(
         name = key.removeprefix(PREFIX)
         if name in known:
             values[name] = _parse(key, environ[key], known[name])
-        elif name in Flask.default_config:
+        elif name in _flask_own():
             flask_own[name] = _json_or_text(environ[key])
         elif key not in commands:
             raise SettingsError(_unknown(key, [PREFIX + n for n in known]))
     for name, value in (overrides or {}).items():
         if name in known:
             values[name] = _coerce(name, value, known[name])
-        elif name in Flask.default_config:
+        elif name in _flask_own():
             flask_own[name] = value
         else:
             raise SettingsError(_unknown(name, list(known)))
     settings = replace(Settings(), **values)
     _check(settings)
     return settings, flask_own
+
+
+def _flask_own() -> Mapping[str, Any]:
+    """Flask's own configuration keys; Flask is imported only when a name is not a setting,
+    so the check's hook reads the settings without it."""
+    from flask import Flask
+
+    return Flask.default_config
 
 
 def _unknown(name: str, valid: list[str]) -> str:

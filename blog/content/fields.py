@@ -134,10 +134,13 @@ def has_zone(value: object) -> bool:
     return False  # a bare date
 
 
+_CONTROL = re.compile(r"[\x00-\x1f]")  # characters below 32: never in a URL
+
+
 def image_url(value: object) -> str | None:
     """Only ``http(s)`` URLs and site paths may ever reach an ``src``."""
     url = text(value)
-    if not url or "\\" in url or any(ord(c) < 32 for c in url):
+    if not url or "\\" in url or _CONTROL.search(url):
         return None
     if url.startswith("/") and not url.startswith("//"):
         return url

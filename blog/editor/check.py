@@ -10,23 +10,28 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Protocol
 
 from blog.content.fields import slugify
 from blog.content.flags import DEFAULT_WINDOWS, Windows
-from blog.content.index import Index
-from blog.content.library import Entry
 from blog.content.models import Article, field_lines
-from blog.content.profile_shelf import ProfileEntry
-from blog.content.profiles import Profile
-from blog.content.store import Parts
-from blog.images.pictures import Images, Verdict
 from blog.images.references import uses
+from blog.markup.allowlist import MAX_NESTING, costly, deeper_than, nesting_depth
 from blog.markup.isolated import IsolatedRenderer, OverBudget, RenderFailed
 from blog.markup.removals import removals
-from blog.markup.render import MAX_NESTING, costly, nesting_depth
+
+if TYPE_CHECKING:
+    from blog.content.index import Index
+    from blog.content.index_parts import Conflict
+    from blog.content.profile_shelf import ProfileEntry
+    from blog.content.profiles import Profile
+    from blog.content.reading import Entry
+    from blog.content.store import Parts
+    from blog.images.models import Verdict
 
 SEVERITIES = ("error", "warning", "info")
 # Fields the check renders to time them: the busy ones, and the long ones; below this size no
@@ -54,6 +59,12 @@ class Finding:
         return asdict(self)
 
 
+class Images(Protocol):
+    """What the check asks of the site's images (``blog.images.pictures.Images``)."""
+
+    def verdict(self, reference: str) -> Verdict | None: ...
+
+
 @dataclass(frozen=True)
 class Rules:
     """What the check holds files to, from the site's settings."""
@@ -65,9 +76,16 @@ class Rules:
     windows: Windows = DEFAULT_WINDOWS  # how long the front page's flags last
 
 
+class Conflicts(Protocol):
+    """What ``check_entries`` reads of an index: its conflicts (``Index.conflicts``)."""
+
+    @property
+    def conflicts(self) -> Sequence[Conflict]: ...
+
+
 def check_entries(
     entries: dict[str, Entry],
-    index: Index,
+    index: Conflicts,
     rules: Rules,
     texts: dict[str, str],
     parts_of: Callable[[Article], Parts],
@@ -129,36 +147,45 @@ def _article_findings(
         yield Finding(path, field_line(text, "date"), "info", "date", f"scheduled for {when}")
     yield from _front_page_findings(article, rules, text)
     for key, markdown_text in parts:
-        line = field_line(text, key) if key != "body" else _body_line(text)
+        findings = list(_part_findings(path, key, markdown_text, rules, timer))
+        if findings:  # the field's line, looked for only when there is something to say
+            line = field_line(text, key) if key != "body" else _body_line(text)
+            yield from (replace(f, line=line) for f in findings)
+
+
+def _part_findings(
+    path: str, key: str, markdown_text: str, rules: Rules, timer: IsolatedRenderer
+) -> Iterable[Finding]:
+    """A field's findings, at line 0 (the caller puts them at the field's line)."""
+    if deeper_than(markdown_text, MAX_NESTING):
         depth = nesting_depth(markdown_text)
-        if depth > MAX_NESTING:
+        yield Finding(
+            path,
+            0,
+            "error",
+            key,
+            f"lists or quotes nest {depth} levels deep (at most {MAX_NESTING}): "
+            "readers get this field as plain text",
+        )
+    if rules.render_budget > 0 and costly(markdown_text, TIMED_BYTES):
+        yield from _render_time(Finding(path, 0, "error", key, ""), markdown_text, rules, timer)
+    gone = removals(markdown_text, rules.embed_hosts)
+    if gone:
+        yield Finding(path, 0, "warning", key, "the sanitizer removes " + "; ".join(gone))
+    if "[^" not in markdown_text:
+        return
+    # Each field is rendered on its own: a footnote's note must be in the same field.
+    notes = set(_FOOTNOTE_NOTE.findall(markdown_text))
+    for label in dict.fromkeys(_FOOTNOTE_REF.findall(markdown_text)):
+        if label not in notes:
             yield Finding(
                 path,
-                line,
-                "error",
+                0,
+                "warning",
                 key,
-                f"lists or quotes nest {depth} levels deep (at most {MAX_NESTING}): "
-                "readers get this field as plain text",
+                f"footnote [^{label}] has no note [^{label}]: in this field, so it shows as "
+                "written; put its note in the same field",
             )
-        if rules.render_budget > 0 and costly(markdown_text, TIMED_BYTES):
-            yield from _render_time(
-                Finding(path, line, "error", key, ""), markdown_text, rules, timer
-            )
-        gone = removals(markdown_text, rules.embed_hosts)
-        if gone:
-            yield Finding(path, line, "warning", key, "the sanitizer removes " + "; ".join(gone))
-        # Each field is rendered on its own: a footnote's note must be in the same field.
-        notes = set(_FOOTNOTE_NOTE.findall(markdown_text))
-        for label in dict.fromkeys(_FOOTNOTE_REF.findall(markdown_text)):
-            if label not in notes:
-                yield Finding(
-                    path,
-                    line,
-                    "warning",
-                    key,
-                    f"footnote [^{label}] has no note [^{label}]: in this field, so it shows as "
-                    "written; put its note in the same field",
-                )
 
 
 def _front_page_findings(article: Article, rules: Rules, text: str) -> Iterable[Finding]:
@@ -216,20 +243,38 @@ def _image_findings(
 ) -> Iterable[Finding]:
     """A finding for each image the article shows that readers will not see as a picture,
     at the line of the field that names it."""
-    for use in dict.fromkeys(uses(article, parts)):
-        if use.reference not in verdicts:
-            verdicts[use.reference] = images.verdict(use.reference)
-        verdict = verdicts[use.reference]
+    shown = image_uses(article, parts)
+    return image_findings(article.path, shown, images, verdicts, partial(field_start, text))
+
+
+def image_uses(article: Article, parts: Parts) -> list[tuple[str, str]]:
+    """The images an article shows, each once: (reference, field)."""
+    return [(use.reference, use.field) for use in dict.fromkeys(uses(article, parts))]
+
+
+def image_findings(
+    path: str,
+    shown: Iterable[tuple[str, str]],
+    images: Images,
+    verdicts: dict[str, Verdict | None],
+    line_of: Callable[[str], int],
+) -> Iterable[Finding]:
+    """The findings of the images a file shows (``image_uses``), judged now: what the site's
+    images are now decides, never a verdict kept from another run. ``line_of`` gives a
+    field's line (asked only for a finding)."""
+    for reference, field in shown:
+        if reference not in verdicts:
+            verdicts[reference] = images.verdict(reference)
+        verdict = verdicts[reference]
         if verdict is None:
             continue
-        if use.field == "body":
-            line = _body_line(text)
-        else:
-            line = field_line(text, use.field)
-        shown = use.reference if len(use.reference) <= 100 else use.reference[:99] + "…"
-        yield Finding(
-            article.path, line, verdict.severity, use.field, f"{shown}: {verdict.message}"
-        )
+        named = reference if len(reference) <= 100 else reference[:99] + "…"
+        yield Finding(path, line_of(field), verdict.severity, field, f"{named}: {verdict.message}")
+
+
+def field_start(text: str, field: str) -> int:
+    """The line a field starts at: the body's first line for the body."""
+    return _body_line(text) if field == "body" else field_line(text, field)
 
 
 def check_profiles(

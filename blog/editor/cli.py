@@ -64,7 +64,9 @@ def run_check(
         paths = _changed(paths, changed)
     for library, selected in _libraries_for(paths) if paths or changed is None else ():
         profiles = library.profile_entries
-        chosen = library.entries if selected is None else library.entries_of(selected)
+        # Every file's path (``entries``' keys, without making each entry whole: the check
+        # reads the files again anyway).
+        chosen = list(library.files.paths()) if selected is None else library.entries_of(selected)
         authors = {rel: profiles[rel] for rel in profiles if selected is None or rel in selected}
         missing = (selected or set()) - set(chosen) - set(profiles)
         texts = {rel: _read_text(library.root / rel) for rel in authors}

@@ -12,94 +12,37 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from html import unescape
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import bleach
 import markdown
 from bleach.html5lib_shim import BleachHTMLParser, Filter  # type: ignore[attr-defined]
 from markupsafe import Markup
 
-ALLOWED_TAGS = frozenset(
-    {
-        *("h2", "h3", "h4", "h5", "h6", "p", "br", "hr"),
-        *("ul", "ol", "li", "a", "img", "figure", "figcaption"),
-        *("table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption"),
-        *("blockquote", "code", "pre", "em", "strong", "b", "i", "sup", "sub"),
-        *("div", "iframe"),
-    }
-)
-LINK_SCHEMES = frozenset({"http", "https", "mailto"})
-IMAGE_SCHEMES = frozenset({"http", "https"})
-FOOTNOTE_CLASSES = frozenset({"footnote", "footnote-ref", "footnote-backref"})
-EMBED_SANDBOX = "allow-scripts allow-same-origin allow-presentation allow-popups"
-# Elements dropped with everything inside them, not just their tags: their text is code,
-# styling or a fallback that would show up as junk in the article.
-DROP_WITH_CONTENT = frozenset(
-    {"script", "style", "template", "noscript", "noembed", "noframes", "xmp"}
-    | {"object", "embed", "applet", "svg", "math", "select", "textarea", "title", "head"}
+# Kept importable from here, where the renderer's callers have always found them.
+from blog.markup.allowlist import (  # noqa: F401
+    ALLOWED_TAGS,
+    COSTLY_BYTES,
+    COSTLY_MARKS,
+    DROP_WITH_CONTENT,
+    EMBED_SANDBOX,
+    FOOTNOTE_CLASSES,
+    IMAGE_SCHEMES,
+    LINK_SCHEMES,
+    MAX_NESTING,
+    attribute_rules,
+    costly,
+    embed_allowed,
+    nesting_depth,
+    url_scheme,
 )
 
 MARKDOWN_EXTENSIONS = ["tables", "footnotes", "toc", "sane_lists", "fenced_code"]
-# Levels of lists and quotes a field may nest. Python-Markdown parses nesting by recursion
-# and fails a little past 150 levels of lists; no article needs a tenth of this, and a field
-# nested deeper is shown as its plain text (the check reports it as an error).
-MAX_NESTING = 100
-_QUOTE_MARKERS = re.compile(r"[> ]*")
 MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
     "tables": {"use_align_attribute": True},
     "footnotes": {"BACKLINK_TITLE": "Back to the text"},
     "toc": {"permalink": False},
 }
-
-
-def url_scheme(value: str) -> str:
-    """Scheme as a browser would read it; '' for site-relative URLs."""
-    cleaned = "".join(c for c in value if c > " ").lower()
-    return urlsplit(cleaned).scheme if ":" in cleaned.split("/", 1)[0] else ""
-
-
-def _link_attribute(tag: str, name: str, value: str) -> bool:
-    if name == "href":
-        return url_scheme(value) in LINK_SCHEMES | {""}
-    if name == "class":
-        return set(value.split()) <= FOOTNOTE_CLASSES
-    return name in ("title", "id")
-
-
-def _image_attribute(tag: str, name: str, value: str) -> bool:
-    if name == "src":
-        return url_scheme(value) in IMAGE_SCHEMES | {""}
-    return name in ("alt", "title", "width", "height")
-
-
-def _class_attribute(tag: str, name: str, value: str) -> bool:
-    return name == "class" and set(value.split()) <= FOOTNOTE_CLASSES
-
-
-def attribute_rules(embed_hosts: Collection[str]) -> dict[str, Any]:
-    def iframe_attribute(tag: str, name: str, value: str) -> bool:
-        if name == "src":
-            return embed_allowed(value, embed_hosts)
-        return name in ("width", "height", "title", "allowfullscreen")
-
-    heading = ["id"]
-    return {
-        "a": _link_attribute,
-        "img": _image_attribute,
-        "iframe": iframe_attribute,
-        "div": _class_attribute,
-        "sup": ["id"],
-        "li": ["id"],
-        "th": ["align"],
-        "td": ["align"],
-        "ol": ["start"],
-        **{h: heading for h in ("h2", "h3", "h4", "h5", "h6")},
-    }
-
-
-def embed_allowed(src: str, embed_hosts: Collection[str]) -> bool:
-    parts = urlsplit(src.strip())
-    return parts.scheme == "https" and (parts.hostname or "") in embed_hosts
 
 
 class _DropFilter(Filter):
@@ -240,35 +183,6 @@ class Renderer:
         """Sanitize HTML that did not come from Markdown."""
         with self._tools() as (_, cleaner):
             return Markup(_shift_headings(cleaner.clean(html).strip()))
-
-
-def nesting_depth(markdown_text: str) -> int:
-    """How deep a field's lists and quotes nest, read from its lines' indents (four spaces a
-    level, as the parser counts) and ``>`` markers: cheap enough for the check's every file."""
-    deepest = 0
-    for line in markdown_text.expandtabs(4).splitlines():
-        rest = line.lstrip(" ")
-        markers = _QUOTE_MARKERS.match(rest)
-        quotes = markers.group().count(">") if markers else 0
-        deepest = max(deepest, (len(line) - len(rest)) // 4 + quotes)
-    return deepest
-
-
-# What the parser reads in place: the worst of every pathological family measured
-# (bench/pathological.py) stays near a quarter of a second at this size and count of markup
-# characters. Its cost grows with the square of some of them: 2,000 "[x " take 2 s, 50,000
-# "[^" half a minute, 24,000 "# h" headings 17 s (each heading's id checked against all
-# before it). Longer or busier texts are rendered where they can be stopped (isolated.py).
-COSTLY_MARKS = 500
-COSTLY_BYTES = 5_000
-_MARKS = "[<&|*_`~\\"
-
-
-def costly(markdown_text: str, size: int = COSTLY_BYTES) -> bool:
-    """Whether a text could take long to render: many markup characters, or over ``size``."""
-    if len(markdown_text) > size:
-        return True
-    return sum(markdown_text.count(mark) for mark in _MARKS) > COSTLY_MARKS
 
 
 def plain_paragraphs(markdown_text: str) -> str:
