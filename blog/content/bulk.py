@@ -21,6 +21,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import NamedTuple
 
 from blog.content.files import Stamp
@@ -79,20 +80,25 @@ def read_all(
     committed: Mapping[str, dt.datetime] | None = None,
     processes: int | None = None,
 ) -> Iterator[ChunkRead]:
-    """The files ``rels`` read in chunks, on every core; the chunks in order."""
+    """The files ``rels`` read in chunks, on every core; the chunks in order. ``rels`` is
+    taken a chunk at a time as the workers ask (a listing still being made)."""
     global _job
-    rels = list(rels)
-    chunks = [rels[i : i + CHUNK] for i in range(0, len(rels), CHUNK)]
     _job = _Job(reader, committed or {})
+    chunks = _chunks(iter(rels))
     try:
         count = processes or workers()
-        if count < 2 or len(chunks) < 2:
+        if count < 2:
             yield from map(_read_chunk, chunks)
             return
         with multiprocessing.get_context("fork").Pool(count) as pool:
             yield from pool.imap(_read_chunk, chunks)
     finally:
         _job = None
+
+
+def _chunks(rels: Iterator[str]) -> Iterator[list[str]]:
+    while chunk := list(islice(rels, CHUNK)):
+        yield chunk
 
 
 def _read_chunk(rels: list[str]) -> ChunkRead:
