@@ -24,6 +24,7 @@ import sys
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from yaml import ScalarNode
 from yaml.constructor import SafeConstructor
@@ -137,7 +138,7 @@ def _quick_article(
             date=date,
             standfirst=fields.text(get("short-description")),
             category=sys.intern(fields.text(get("categoria"))) or None,
-            image=fields.image_url(get("featuredimage")),
+            image=_image_url(get("featuredimage")),
             image_alt=fields.text(get("featuredimage_alt")),
             image_caption=fields.text(get("featuredimage_caption")),
             image_credit=fields.text(get("featuredimage_credit")),
@@ -158,6 +159,19 @@ def _quick_article(
     except ArticleError:
         return None
     return article
+
+
+def _image_url(value: object) -> str | None:
+    """``fields.image_url``, without its look for control characters one by one:
+    ``fields.text`` leaves none (it removes what XML cannot carry and splits on
+    whitespace)."""
+    url = fields.text(value)
+    if not url or "\\" in url:
+        return None
+    if url.startswith("/") and not url.startswith("//"):
+        return url
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _words(parts: list[str], body: str) -> int:
@@ -245,11 +259,18 @@ def _block_text(block: str, header: str) -> str | None:
         indent = len(first[1])
         if indent == 0 or block[first.end() - 1] == "\t":
             return None
-        if any(len(line) > indent for line in block[: first.start()].split("\n")):
+        leading = block[: first.start()]
+        if " " in leading and any(len(line) > indent for line in leading.split("\n")):
             return None  # YAML takes the deepest leading blank line for the indentation
-    if re.search(f"\n {{0,{indent - 1}}}[^ \n]", block):
+    if _shallower(indent).search(block):
         return None
     return block.strip()
+
+
+@lru_cache(maxsize=16)
+def _shallower(indent: int) -> re.Pattern[str]:
+    """A line indented less than ``indent`` (compiled once for each indentation)."""
+    return re.compile(f"\n {{0,{indent - 1}}}[^ \n]")
 
 
 def _closed(quote: str, rest: str) -> bool:
