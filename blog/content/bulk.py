@@ -19,11 +19,13 @@ import hashlib
 import multiprocessing
 import os
 import stat
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from itertools import islice
 from typing import NamedTuple
 
+from blog.content.entries import UNREAD
 from blog.content.files import Stamp
 from blog.content.light import LightUnsure, light_article
 from blog.content.models import ArticleError
@@ -36,25 +38,31 @@ CHUNK = 500  # files per task
 
 
 class FileRead(NamedTuple):
-    """One file of a chunk: its record in the chunk's segment (-1: none) and what else the
-    library keeps of it."""
+    """A file of a chunk that did not simply become a record: a broken one (its record in
+    the chunk's segment, -1: none) and what else the library keeps of it."""
 
     rel: str
     local: int
-    path_hash: int
     stamp: Stamp | None
     source_hash: str
-    error: ArticleError | None
-    problems: tuple[Problem, ...]
+    error: ArticleError
 
 
 @dataclass
 class ChunkRead:
-    """What a worker sends back for a chunk: its records, and its files in order."""
+    """What a worker sends back for a chunk: its records, columns of their files' path
+    hashes and stamps (one entry per record, in order: a few arrays pickle in a moment,
+    where an object per file took as long as reading it), the files that broke, and the
+    problems to report."""
 
     names: list[str]
     segment: Segment
-    files: list[FileRead]
+    hashes: array[int]
+    mtime: array[int]
+    size: array[int]
+    inode: array[int]
+    broken: list[FileRead]
+    problems: list[Problem]
 
 
 @dataclass(frozen=True)
@@ -105,32 +113,31 @@ def _read_chunk(rels: list[str]) -> ChunkRead:
     assert _job is not None
     reader, committed = _job.reader, _job.committed
     builder = Builder()
-    files: list[FileRead] = []
+    hashes, mtime, size, inode = array("Q"), array("q"), array("q"), array("Q")
+    broken: list[FileRead] = []
+    problems: list[Problem] = []
     root = str(reader.root)
     for rel in rels:
         reading = _read_light(reader, root, rel)
         entry = reading.entry
         if entry is None:
             continue  # gone since the listing, or unreadable
+        problems.extend(reading.problems)
         local = -1
         if entry.article is not None:
             article = entry.article
             if committed.get(rel) is not None:
                 article = replace(article, committed=committed[rel])
             local = builder.add(article)
-        files.append(
-            FileRead(
-                rel,
-                local,
-                key_hash(rel),
-                entry.stamp,
-                entry.source_hash,
-                entry.error,
-                reading.problems,
-            )
-        )
+            hashes.append(key_hash(rel))
+            stamp = entry.stamp
+            mtime.append(UNREAD if stamp is None else stamp.mtime_ns)
+            size.append(0 if stamp is None else stamp.size)
+            inode.append(0 if stamp is None else stamp.inode)
+        if entry.error is not None:
+            broken.append(FileRead(rel, local, entry.stamp, entry.source_hash, entry.error))
     names, segment = builder.finish()
-    return ChunkRead(names, segment, files)
+    return ChunkRead(names, segment, hashes, mtime, size, inode, broken, problems)
 
 
 _OPEN = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)

@@ -129,6 +129,21 @@ class Files:
             self.table.remove(rid, rel)
         return self.broken.pop(rel, None) is not None or rid is not None
 
+    def extend_stamps(
+        self, rids: range, mtime: array[int], size: array[int], inode: array[int]
+    ) -> None:
+        """The stamps of records added in bulk (a first start), as columns in their order."""
+        if len(self.mtime) < rids.start:
+            self._set_stamp(rids.start - 1, None)
+        if len(self.mtime) == rids.start:
+            self.mtime.extend(mtime)
+            self.size.extend(size)
+            self.inode.extend(inode)
+            return
+        for n, rid in enumerate(rids):  # stamps kept beyond them already: one by one
+            stamp = None if mtime[n] == UNREAD else Stamp(mtime[n], size[n], inode[n])
+            self._set_stamp(rid, stamp)
+
     def set_stamps(self, rids: range, stamps: list[Stamp | None]) -> None:
         """The stamps of records added in bulk (a first start), in order."""
         for rid, stamp in zip(rids, stamps, strict=True):

@@ -269,22 +269,19 @@ class Library:
             self.catalog.commits.update()
             committed = self.catalog.commits.times
         records, files = self.records, self.files
-        pairs: list[tuple[int, int]] = []  # (path hash, record)
+        hashes = array("Q")  # by record: its file's path hash
         for chunk in bulk.read_all(self.reader, listing, committed):
             numbers = records.extend(chunk.names, chunk.segment)
-            for read in chunk.files:
-                for problem in read.problems:
-                    self.reports.report(*problem)
-                rid = numbers[read.local] if read.local >= 0 else None
-                if rid is not None:
-                    pairs.append((read.path_hash, rid))
-                    files.set_stamps(range(rid, rid + 1), [read.stamp])
-                if read.error is not None:
-                    files.broken[read.rel] = Broken(read.stamp, read.source_hash, read.error)
+            for problem in chunk.problems:
+                self.reports.report(*problem)
+            files.extend_stamps(numbers, chunk.mtime, chunk.size, chunk.inode)
+            hashes.extend(chunk.hashes)
+            for read in chunk.broken:
+                files.broken[read.rel] = Broken(read.stamp, read.source_hash, read.error)
         records.freeze()
-        pairs.sort()
+        order = sorted(range(len(hashes)), key=hashes.__getitem__)
         files.table = KeyTable(
-            records, "path", array("Q", (h for h, _ in pairs)), array("I", (r for _, r in pairs))
+            records, "path", array("Q", (hashes[r] for r in order)), array("I", order)
         )
         index = self.catalog.index
         self.catalog.adopt(
