@@ -389,13 +389,7 @@ class Library:
         seen_paths: set[str] = set()  # broken files, and files read again
         changed = 0
         try:
-            broken = files.broken
-            for rel, st in self._walk():
-                if rel not in broken:
-                    rid = files.unchanged(rel, st)
-                    if rid is not None:  # the usual case, answered fast
-                        seen[rid] = 1
-                        continue
+            for rel, st in files.changed_among(self._walk(), seen):  # the usual: none
                 rid = files.rid(rel)
                 if rid is not None:
                     seen[rid] = 1
