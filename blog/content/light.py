@@ -24,7 +24,6 @@ import sys
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 from yaml import ScalarNode
 from yaml.constructor import SafeConstructor
@@ -91,7 +90,9 @@ def light_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
         quick = _quick_article(path, meta, sections, body, source_hash, tz)
         if quick is not None:
             return quick
-    reduced_data = f"---\n{reduced}\n---\n".encode()
+    # Framed as it was ("\n" first and last are its own): a blank line added at its end
+    # would be kept by a keep-chomping block (``extra: |+``).
+    reduced_data = f"---{reduced}---\n".encode()
     try:
         article = parse_article(path, reduced_data, source_hash, tz, load_front=_load_front)
     except ValueError as e:  # an error: its line is the whole file's
@@ -138,7 +139,7 @@ def _quick_article(
             date=date,
             standfirst=fields.text(get("short-description")),
             category=sys.intern(fields.text(get("categoria"))) or None,
-            image=_image_url(get("featuredimage")),
+            image=fields.image_url(get("featuredimage")),
             image_alt=fields.text(get("featuredimage_alt")),
             image_caption=fields.text(get("featuredimage_caption")),
             image_credit=fields.text(get("featuredimage_credit")),
@@ -159,19 +160,6 @@ def _quick_article(
     except ArticleError:
         return None
     return article
-
-
-def _image_url(value: object) -> str | None:
-    """``fields.image_url``, without its look for control characters one by one:
-    ``fields.text`` leaves none (it removes what XML cannot carry and splits on
-    whitespace)."""
-    url = fields.text(value)
-    if not url or "\\" in url:
-        return None
-    if url.startswith("/") and not url.startswith("//"):
-        return url
-    parts = urlsplit(url)
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _words(parts: list[str], body: str) -> int:
