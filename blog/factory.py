@@ -14,7 +14,7 @@ from flask import Flask
 from blog import paths
 from blog.editor import cli
 from blog.settings import Settings, as_config, load
-from blog.web import admin, assets, site, templating
+from blog.web import assets, site, templating
 from blog.web.archives import bp as archive_pages
 from blog.web.authors import bp as author_pages
 from blog.web.discovery import bp as feeds_and_sitemaps
@@ -60,6 +60,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (*blueprints, media):
         app.register_blueprint(blueprint)
     if settings.DECAP_BACKEND:  # else /admin/ is an unknown URL, a 404
+        # Imported only here: its OAuth client (authlib, requests) is a tenth of a second
+        # of every start of a site that has no /admin/.
+        from blog.web import admin
+
         app.register_blueprint(admin.bp)
     app.cli.add_command(cli.content)
     app.cli.add_command(cli.freeze_command)

@@ -5,6 +5,7 @@ doubt about that state reads the folder instead."""
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import threading
 import zlib
@@ -15,6 +16,7 @@ import pytest
 from flask import Flask
 
 import blog.content.bulk
+import blog.content.library
 import blog.content.reading
 import blog.content.snapshot
 import blog.search.engine
@@ -199,3 +201,51 @@ def test_any_doubt_about_the_kept_state_reads_the_folder(
         assert summary(index_of(app)) == before
     if doubt in ("damaged", "garbled"):
         assert "snapshot" in caplog.text
+
+
+def test_a_first_start_parses_here_only_the_files_its_bulk_read_found_broken(
+    stored: Callable[..., Flask], in_bulk: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed = spy_parsing(monkeypatch)  # in this process: the bulk read's are elsewhere
+    app = stored()
+    assert parsed == ["broken.md"]  # read again here, to report its error
+    assert "broken.md" in index_of(app).errors
+    assert len(index_of(app).articles) == STORIES + 3  # the draft and the later one apart
+
+
+def test_a_file_changed_while_a_first_start_reads_it_is_served_after_the_next_look(
+    content: Content, stored: Callable[..., Flask], in_bulk: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = blog.content.bulk.light_article
+
+    def read_then_edit(path: str, *args: object) -> object:
+        article = real(path, *args)  # type: ignore[arg-type]
+        if path == "2025-06-04-story-3.md":  # an editor saves just after the read
+            content.article(path, title="Ferry story 3, corrected", date="2025-06-04T08:00:00Z")
+        return article
+
+    monkeypatch.setattr(blog.content.bulk, "light_article", read_then_edit)
+    app = stored()
+    get_library(app).refresh()
+    page = app.test_client().get("/news/story-3/").get_data(as_text=True)
+    assert "Ferry story 3, corrected" in page
+
+
+def test_a_first_start_whose_reading_child_dies_reads_the_folder_itself(
+    content: Content,
+    stored: Callable[..., Flask],
+    make_app: Callable[..., Flask],
+    in_bulk: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(blog.content.bulk, "BULK_FROM", 10**6)
+    one_by_one = summary(index_of(make_app()))
+    monkeypatch.setattr(blog.content.bulk, "BULK_FROM", 5)
+    monkeypatch.setattr(
+        blog.content.library.Library, "_bulk_child", lambda self, sending: os._exit(3)
+    )
+    with caplog.at_level(logging.WARNING, logger="blog"):
+        app = stored()
+    assert "failed; reading here" in caplog.text
+    assert summary(index_of(app)) == one_by_one

@@ -132,6 +132,10 @@ TRICKY = {
     "dashes inside a section": article_text(front=section("mk1", "  ---\n  - - -\n")),
     "document end marker": article_text(front=section("mk1", "  text\n") + "...\n"),
     "crlf inside a section only": article_text(front="mk1: >-\r\n  a\r\n  b\r\n"),
+    "keep chomping, empty, last": article_text(front="extra: >+"),
+    "literal keep chomping after a cut": article_text(
+        front=section("mk1", "  text\n") + "extra: |+\n  kept\n"
+    ),
 }
 
 

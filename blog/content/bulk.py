@@ -15,15 +15,21 @@ file, to be reported by the library as it would have.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import multiprocessing
 import os
+import stat
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import NamedTuple
 
+from blog.content.entries import UNREAD
 from blog.content.files import Stamp
+from blog.content.light import LightUnsure, light_article
 from blog.content.models import ArticleError
-from blog.content.reading import FileReader, Problem
+from blog.content.reading import Entry, FileReader, Problem, Reading
 from blog.content.records import Builder, Segment
 from blog.content.tables import key_hash
 
@@ -32,25 +38,31 @@ CHUNK = 500  # files per task
 
 
 class FileRead(NamedTuple):
-    """One file of a chunk: its record in the chunk's segment (-1: none) and what else the
-    library keeps of it."""
+    """A file of a chunk that did not simply become a record: a broken one (its record in
+    the chunk's segment, -1: none) and what else the library keeps of it."""
 
     rel: str
     local: int
-    path_hash: int
     stamp: Stamp | None
     source_hash: str
-    error: ArticleError | None
-    problems: tuple[Problem, ...]
+    error: ArticleError
 
 
 @dataclass
 class ChunkRead:
-    """What a worker sends back for a chunk: its records, and its files in order."""
+    """What a worker sends back for a chunk: its records, columns of their files' path
+    hashes and stamps (one entry per record, in order: a few arrays pickle in a moment,
+    where an object per file took as long as reading it), the files that broke, and the
+    problems to report."""
 
     names: list[str]
     segment: Segment
-    files: list[FileRead]
+    hashes: array[int]
+    mtime: array[int]
+    size: array[int]
+    inode: array[int]
+    broken: list[FileRead]
+    problems: list[Problem]
 
 
 @dataclass(frozen=True)
@@ -76,14 +88,14 @@ def read_all(
     committed: Mapping[str, dt.datetime] | None = None,
     processes: int | None = None,
 ) -> Iterator[ChunkRead]:
-    """The files ``rels`` read in chunks, on every core; the chunks in order."""
+    """The files ``rels`` read in chunks, on every core; the chunks in order. ``rels`` is
+    taken a chunk at a time as the workers ask (a listing still being made)."""
     global _job
-    rels = list(rels)
-    chunks = [rels[i : i + CHUNK] for i in range(0, len(rels), CHUNK)]
     _job = _Job(reader, committed or {})
+    chunks = _chunks(iter(rels))
     try:
         count = processes or workers()
-        if count < 2 or len(chunks) < 2:
+        if count < 2:
             yield from map(_read_chunk, chunks)
             return
         with multiprocessing.get_context("fork").Pool(count) as pool:
@@ -92,32 +104,67 @@ def read_all(
         _job = None
 
 
+def _chunks(rels: Iterator[str]) -> Iterator[list[str]]:
+    while chunk := list(islice(rels, CHUNK)):
+        yield chunk
+
+
 def _read_chunk(rels: list[str]) -> ChunkRead:
     assert _job is not None
     reader, committed = _job.reader, _job.committed
     builder = Builder()
-    files: list[FileRead] = []
+    hashes, mtime, size, inode = array("Q"), array("q"), array("q"), array("Q")
+    broken: list[FileRead] = []
+    problems: list[Problem] = []
+    root = str(reader.root)
     for rel in rels:
-        reading = reader.read(rel, None, light=True)
+        reading = _read_light(reader, root, rel)
         entry = reading.entry
         if entry is None:
             continue  # gone since the listing, or unreadable
+        problems.extend(reading.problems)
         local = -1
         if entry.article is not None:
             article = entry.article
             if committed.get(rel) is not None:
                 article = replace(article, committed=committed[rel])
             local = builder.add(article)
-        files.append(
-            FileRead(
-                rel,
-                local,
-                key_hash(rel),
-                entry.stamp,
-                entry.source_hash,
-                entry.error,
-                reading.problems,
-            )
-        )
+            hashes.append(key_hash(rel))
+            stamp = entry.stamp
+            mtime.append(UNREAD if stamp is None else stamp.mtime_ns)
+            size.append(0 if stamp is None else stamp.size)
+            inode.append(0 if stamp is None else stamp.inode)
+        if entry.error is not None:
+            broken.append(FileRead(rel, local, entry.stamp, entry.source_hash, entry.error))
     names, segment = builder.finish()
-    return ChunkRead(names, segment, files)
+    return ChunkRead(names, segment, hashes, mtime, size, inode, broken, problems)
+
+
+_OPEN = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_light(reader: FileReader, root: str, rel: str) -> Reading:
+    """``reader.read(rel, None, light=True)``, with one open, one stat of it and one read
+    for the usual file; anything else (a link, a file over the size limit, one that changes
+    while read, one the light reader stands aside for) is left to the reader itself."""
+    try:
+        fd = os.open(os.path.join(root, rel), _OPEN)
+    except OSError:
+        return reader.read(rel, None, light=True)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > reader.max_bytes:
+            return reader.read(rel, None, light=True)
+        data = os.read(fd, st.st_size + 1)
+    except OSError:
+        return reader.read(rel, None, light=True)
+    finally:
+        os.close(fd)
+    if len(data) != st.st_size:
+        return reader.read(rel, None, light=True)  # written to while read
+    source_hash = hashlib.sha256(data).hexdigest()
+    try:
+        article = light_article(rel, data, source_hash, reader.timezone)
+    except LightUnsure:
+        return reader.read(rel, None, light=True)
+    return Reading(Entry(Stamp.of(st), source_hash, article), True)

@@ -25,7 +25,8 @@ import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from blog.content import bulk, git, snapshot
@@ -154,11 +155,14 @@ class Library:
             first, self._loaded = not self._loaded, True
             restored = self._restore() if first else True
             recalled = self._recall() if first else 0
-            if not restored and self._read_in_child():
-                restored = self._restore()
+            unread: list[str] | None = None  # read in bulk just now: only these are left
+            if not restored:
+                unread = self._read_in_child()
+                restored = unread is not None and self._restore()
+                unread = unread if restored else None
             if not restored and not self._read_in_bulk():
                 self.catalog.mark_all(set(self.files.paths()))
-            read = self._scan()
+            read = self._scan() if unread is None else self._read_left(unread)
             changed = self._rebuild()  # commit times too: a folder that became a checkout
             if not restored or max(recalled + read, changed) >= SNAPSHOT_AFTER:
                 self.save()
@@ -184,22 +188,30 @@ class Library:
         self.catalog.adopt(saved.index)
         return True
 
-    def _read_in_child(self) -> bool:
+    def _read_in_child(self) -> list[str] | None:
         """A first start over many files, in a child process that reads them in bulk and
         keeps the result in the store: this process then reads it back in one piece, as on
         any restart, and keeps none of the bulk read's garbage (the workers gunicorn forks
-        from it would share it). False when there are too few files, or the child failed."""
+        from it would share it). The files the child found broken, for this process to read
+        again and report (every other file was just read, each with the stamp it had then);
+        None when there are too few files, or the child failed."""
         if not self._bulk_due():
-            return False
+            return None
         started = time.perf_counter()
-        child = multiprocessing.get_context("fork").Process(
-            target=self._bulk_child, name="content-first-read"
-        )
+        context = multiprocessing.get_context("fork")
+        receiving, sending = context.Pipe(duplex=False)
+        child = context.Process(target=self._bulk_child, args=(sending,), name="content-first-read")
         child.start()
+        sending.close()
+        try:
+            unread: list[str] | None = receiving.recv()
+        except (EOFError, OSError):
+            unread = None  # the child died before it was done
+        receiving.close()
         child.join()
-        if child.exitcode != 0:
+        if child.exitcode != 0 or unread is None:
             log.warning("content: first read in a child process failed; reading here")
-            return False
+            return None
         log.info(
             "content: first start: %s read in %.1f s on %d cores; article texts and the "
             "search index are filled in behind",
@@ -207,11 +219,11 @@ class Library:
             time.perf_counter() - started,
             bulk.workers(),
         )
-        return True
+        return unread
 
-    def _bulk_child(self) -> None:
-        """The child's work: read in bulk, keep it in the store (errors are reported by the
-        parent, which reads broken files again)."""
+    def _bulk_child(self, sending: Connection) -> None:
+        """The child's work: read in bulk, keep it in the store, and send the parent the
+        files it must read again itself (broken ones: their errors are reported there)."""
         self.reports.report = lambda *args, **kwargs: None  # type: ignore[method-assign]
         if not self._read_in_bulk():
             raise SystemExit(1)
@@ -219,6 +231,17 @@ class Library:
             snapshot.save(self.store, self.files, self.catalog.index, self._snapshot_key)
         except sqlite3.Error as e:
             raise SystemExit(1) from e
+        sending.send(list(self.files.broken))
+        sending.close()
+
+    def _read_left(self, unread: list[str]) -> int:
+        """After a bulk read: the files it left to this process, and the authors' profiles
+        (no scan: every other file was read a moment ago, with the stamp it had when read;
+        one changed since is found at the next look, as any edit is). How many changed."""
+        changed = sum(self._load(rel) for rel in unread)
+        changed += self._profiles_changed(self.profile_shelf.scan())
+        self.writes.flush()
+        return changed
 
     def _bulk_due(self) -> bool:
         """True when this start must read enough files for a pool to pay for itself."""
@@ -233,32 +256,32 @@ class Library:
         """A first start over many files: read them all on every core (``bulk.py``) and
         index them at once; False when there are too few for that to pay."""
         try:
-            listing = [rel for rel, _ in self._walk()]
+            walk = self._walk()
+            head = [rel for rel, _ in islice(walk, bulk.BULK_FROM)]
         except FolderUnreadable:
             return False
-        if len(listing) < bulk.BULK_FROM or len(self.files) or self.files.broken:
+        if len(head) < bulk.BULK_FROM or len(self.files) or self.files.broken:
             return False
+        # The rest of the listing is taken as the pool reads: the two overlap.
+        listing = chain(head, (rel for rel, _ in walk))
         committed = None
         if self.catalog.commits is not None:
             self.catalog.commits.update()
             committed = self.catalog.commits.times
         records, files = self.records, self.files
-        pairs: list[tuple[int, int]] = []  # (path hash, record)
+        hashes = array("Q")  # by record: its file's path hash
         for chunk in bulk.read_all(self.reader, listing, committed):
             numbers = records.extend(chunk.names, chunk.segment)
-            for read in chunk.files:
-                for problem in read.problems:
-                    self.reports.report(*problem)
-                rid = numbers[read.local] if read.local >= 0 else None
-                if rid is not None:
-                    pairs.append((read.path_hash, rid))
-                    files.set_stamps(range(rid, rid + 1), [read.stamp])
-                if read.error is not None:
-                    files.broken[read.rel] = Broken(read.stamp, read.source_hash, read.error)
+            for problem in chunk.problems:
+                self.reports.report(*problem)
+            files.extend_stamps(numbers, chunk.mtime, chunk.size, chunk.inode)
+            hashes.extend(chunk.hashes)
+            for read in chunk.broken:
+                files.broken[read.rel] = Broken(read.stamp, read.source_hash, read.error)
         records.freeze()
-        pairs.sort()
+        order = sorted(range(len(hashes)), key=hashes.__getitem__)
         files.table = KeyTable(
-            records, "path", array("Q", (h for h, _ in pairs)), array("I", (r for _, r in pairs))
+            records, "path", array("Q", (hashes[r] for r in order)), array("I", order)
         )
         index = self.catalog.index
         self.catalog.adopt(
@@ -366,13 +389,7 @@ class Library:
         seen_paths: set[str] = set()  # broken files, and files read again
         changed = 0
         try:
-            broken = files.broken
-            for rel, st in self._walk():
-                if rel not in broken:
-                    rid = files.unchanged(rel, st)
-                    if rid is not None:  # the usual case, answered fast
-                        seen[rid] = 1
-                        continue
+            for rel, st in files.changed_among(self._walk(), seen):  # the usual: none
                 rid = files.rid(rel)
                 if rid is not None:
                     seen[rid] = 1

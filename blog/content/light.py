@@ -20,14 +20,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from dataclasses import replace
+from functools import lru_cache
+from typing import Any, cast
 
 from yaml import ScalarNode
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
-from blog.content.fields import NOT_XML
-from blog.content.models import _YAML, SECTION_KEYS, Article, parse_article
+from blog.content import fields
+from blog.content.fields import NOT_XML, slugify
+from blog.content.models import (
+    _YAML,
+    KNOWN_KEYS,
+    SECTION_KEYS,
+    Article,
+    ArticleError,
+    _priority,
+    parse_article,
+    slug_from_path,
+)
 
 _BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)  # python-frontmatter's, exactly
 # Patterns that start with a line break, not "^": the engine then skips to each line break
@@ -69,16 +82,90 @@ def light_article(path: str, data: bytes, source_hash: str, tz: dt.tzinfo) -> Ar
     if cut is None:
         raise LightUnsure(path)
     reduced, sections = cut
-    reduced_data = f"---\n{reduced}\n---\n".encode()
+    try:
+        meta = _plain_yaml(reduced)
+    except _NotPlain:
+        pass  # PyYAML reads it, in parse_article below
+    else:
+        quick = _quick_article(path, meta, sections, body, source_hash, tz)
+        if quick is not None:
+            return quick
+    # Framed as it was ("\n" first and last are its own): a blank line added at its end
+    # would be kept by a keep-chomping block (``extra: |+``).
+    reduced_data = f"---{reduced}---\n".encode()
     try:
         article = parse_article(path, reduced_data, source_hash, tz, load_front=_load_front)
     except ValueError as e:  # an error: its line is the whole file's
         raise LightUnsure(path) from e
     kept = dict(article.parts[:-1])  # sections that were not cut (short, plain ones)
-    parts = [sections.get(key) or kept.get(key, "") for key in SECTION_KEYS]
-    markdown = "\n\n".join([*(p for p in parts if p), body.strip()])
-    words = len(_TAG.sub(" ", markdown).split())
+    words = _words([sections.get(key) or kept.get(key, "") for key in SECTION_KEYS], body)
     return replace(article, sections=(), body="", has_text=False, word_count=words, problems=())
+
+
+def _unsure(key: str, message: str) -> ArticleError:
+    """A field ``parse_article`` would find wrong: it reads the file, and says where."""
+    return ArticleError("", 1, key, message)
+
+
+def _quick_article(
+    path: str,
+    meta: dict[object, object] | None,
+    cut: dict[str, str],
+    body: str,
+    source_hash: str,
+    tz: dt.tzinfo,
+) -> Article | None:
+    """``parse_article``'s article without its text, built straight from the plain YAML's
+    mapping by the same field readers, for a file with no error; None when any field is
+    wrong or missing (``parse_article`` then finds and names it). Its problems (warnings)
+    are not looked for: a light article has none."""
+    if not meta or not all(type(key) is str for key in meta):
+        return None
+    named = cast(dict[str, Any], meta)  # every key is text
+    get = named.get
+    title = fields.text(get("title"))
+    if not title:
+        return None
+    try:
+        date = fields.date(get("date"), tz, _unsure, "date")
+        if date is None:
+            return None
+        parts = [cut.get(key) or fields.section(get(key), _unsure, key) for key in SECTION_KEYS]
+        article = Article(
+            path=path,
+            source_hash=source_hash,
+            slug=slugify(fields.text(get("slug"))) or slug_from_path(path),
+            title=title,
+            date=date,
+            standfirst=fields.text(get("short-description")),
+            category=sys.intern(fields.text(get("categoria"))) or None,
+            image=fields.image_url(get("featuredimage")),
+            image_alt=fields.text(get("featuredimage_alt")),
+            image_caption=fields.text(get("featuredimage_caption")),
+            image_credit=fields.text(get("featuredimage_credit")),
+            tags=fields.tags(get("tags"), _unsure),
+            deals=fields.flag(get("deals"), _unsure, "deals"),
+            draft=fields.flag(get("draft"), _unsure, "draft"),
+            authors=fields.strings(get("author"), _unsure, "author", one_line=True),
+            priority=_priority(named, _unsure),
+            breaking=fields.flag(get("breaking"), _unsure, "breaking"),
+            aliases=fields.strings(get("aliases"), _unsure, "aliases"),
+            breaking_until=fields.date(get("breaking_until"), tz, _unsure, "breaking_until"),
+            pinned_until=fields.date(get("pinned_until"), tz, _unsure, "pinned_until"),
+            updated=fields.date(get("updated"), tz, _unsure, "updated"),
+            word_count=_words(parts, body),
+            extra=tuple((k, v) for k, v in named.items() if k not in KNOWN_KEYS),
+            has_text=False,
+        )
+    except ArticleError:
+        return None
+    return article
+
+
+def _words(parts: list[str], body: str) -> int:
+    """The word count of the sections' text and the body, as ``parse_article`` counts it."""
+    markdown = "\n\n".join([*(p for p in parts if p), body.strip()])
+    return len(_TAG.sub(" ", markdown).split())
 
 
 def _decode(data: bytes) -> str:
@@ -160,11 +247,18 @@ def _block_text(block: str, header: str) -> str | None:
         indent = len(first[1])
         if indent == 0 or block[first.end() - 1] == "\t":
             return None
-        if any(len(line) > indent for line in block[: first.start()].split("\n")):
+        leading = block[: first.start()]
+        if " " in leading and any(len(line) > indent for line in leading.split("\n")):
             return None  # YAML takes the deepest leading blank line for the indentation
-    if re.search(f"\n {{0,{indent - 1}}}[^ \n]", block):
+    if _shallower(indent).search(block):
         return None
     return block.strip()
+
+
+@lru_cache(maxsize=16)
+def _shallower(indent: int) -> re.Pattern[str]:
+    """A line indented less than ``indent`` (compiled once for each indentation)."""
+    return re.compile(f"\n {{0,{indent - 1}}}[^ \n]")
 
 
 def _closed(quote: str, rest: str) -> bool:
@@ -231,7 +325,7 @@ def _plain_yaml(text: str) -> dict[object, object] | None:
             value = _sequence(more) if more else None
         else:
             value = _scalar(rest.rstrip(" "), more)
-        meta[_typed(match[1])] = value
+        meta[_typed_key(match[1])] = value
         i = following
     return meta or None
 
@@ -276,12 +370,21 @@ def _sequence(lines: list[str]) -> list[object]:
 
 def _typed(plain: str) -> object:
     """A plain scalar as PyYAML types it (``No`` → False, ``2025-06-02`` → a date)."""
+    implicit = _RESOLVER.yaml_implicit_resolvers
+    if plain and plain[0] not in implicit and None not in implicit:
+        return plain  # no type starts so: text (most headlines and standfirsts)
     tag = _RESOLVER.resolve(ScalarNode, plain, (True, False))
     if tag == "tag:yaml.org,2002:str":
         return plain
     if tag not in _TYPED:
         raise _NotPlain
     return SafeConstructor.yaml_constructors[tag](_CONSTRUCTOR, ScalarNode(tag, plain))
+
+
+@lru_cache(maxsize=1024)
+def _typed_key(plain: str) -> object:
+    """A key as ``_typed`` types it (the same few in every file; the types are immutable)."""
+    return _typed(plain)
 
 
 _TYPED = frozenset(

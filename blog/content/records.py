@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import re
 import threading
 import zlib
 from array import array
@@ -41,6 +42,7 @@ CACHED = 4096  # articles kept whole per Records (a listing page shows 20)
 BLOCKS_CACHED = 32  # blocks kept decompressed
 _US = dt.timedelta(microseconds=1)
 _MAX_WORDS = 2**32 - 1
+_SHA256_HEX = re.compile("[0-9a-f]{64}")  # a content hash as hashlib writes it
 
 # What the bits of a record say.
 DEALS, DRAFT, BREAKING, NO_IMAGE, FLAGGED, ALIASED = 1, 2, 4, 8, 16, 32
@@ -246,7 +248,7 @@ def _keys(path: str, slug: str, source_hash: str) -> bytes:
     """Path, slug and content hash as one byte string (a hex SHA-256 as its 32 bytes)."""
     if "\0" in path or "\0" in slug:
         raise ValueError(f"{path!r}: a NUL in a path or slug")
-    if len(source_hash) == 64 and all(c in "0123456789abcdef" for c in source_hash):
+    if _SHA256_HEX.fullmatch(source_hash):
         head = b"\x01" + bytes.fromhex(source_hash)
     else:
         if "\0" in source_hash:

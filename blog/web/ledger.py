@@ -13,6 +13,7 @@ key are noted as pages are rendered (``paths``), in the same places.
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 from collections.abc import Collection, Iterable
 from pathlib import Path
@@ -20,12 +21,17 @@ from typing import Any, Protocol
 
 CLAIM_SECONDS = 3600  # how long a claim is remembered: far longer than hosts lag each other
 
-try:
-    from redis.exceptions import RedisError
+_LOCAL_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, OSError, ValueError)
 
-    LEDGER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, OSError, ValueError, RedisError)
-except ImportError:  # the redis client is only needed with Redis
-    LEDGER_ERRORS = (sqlite3.Error, OSError, ValueError)
+
+def ledger_errors() -> tuple[type[Exception], ...]:
+    """What a ledger may raise: Redis's errors too once its client is loaded (a
+    ``RedisLedger`` loads it). A site without Redis never imports the client, a twentieth
+    of a second of every start."""
+    redis = sys.modules.get("redis.exceptions")
+    if redis is None:
+        return _LOCAL_ERRORS
+    return (*_LOCAL_ERRORS, redis.RedisError)
 
 
 class Ledger(Protocol):

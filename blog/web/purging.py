@@ -29,7 +29,7 @@ from typing import Protocol
 from blog.content import keys
 from blog.content.index import Index
 from blog.content.library import Library
-from blog.web.ledger import LEDGER_ERRORS, Ledger
+from blog.web.ledger import Ledger, ledger_errors
 from blog.web.purgers import PurgeFailed
 from blog.web.shown import EVERYTHING
 
@@ -189,7 +189,7 @@ class Purging:
     def _note(self, path: str, tokens: tuple[str, ...]) -> None:
         try:
             self.shared.note(path, tokens, self.clock())
-        except LEDGER_ERRORS as e:  # the ledger's store or Redis: nginx misses this page
+        except ledger_errors() as e:  # the ledger's store or Redis: nginx misses this page
             self._ledger_failed(e)
 
     def _purge(self, change: Change) -> None:
@@ -230,7 +230,7 @@ class Purging:
         was made longer than ``PURGE_DELAY`` before this process saw the change."""
         try:
             claimed = ledger.claim(token, seen)
-        except LEDGER_ERRORS as e:  # no ledger: better one purge too many than a stale page
+        except ledger_errors() as e:  # no ledger: better one purge too many than a stale page
             self._ledger_failed(e)
             return True
         self._ledger_works()
