@@ -25,25 +25,29 @@ def changed_files(root: Path, commit: str = "HEAD") -> list[Path]:
     """The article and profile files under ``root`` that differ from ``commit`` or are new,
     sorted; raises ``NotAvailable`` with git's own words."""
     # ls-files first: outside a checkout it says so, where diff would compare folders.
-    new = _git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
-    diff = _git(root, "diff", "--name-only", "--relative", "-z", "--end-of-options", commit, "--")
+    new = git_output(root, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
+    diff = git_output(
+        root, "diff", "--name-only", "--relative", "-z", "--end-of-options", commit, "--"
+    )
     found: set[Path] = set()
     for rel in (*diff.split("\0"), *new.split("\0")):
-        if rel and _checked(rel):
+        if rel and is_checked(rel):
             path = root / rel
             if path.is_file():
                 found.add(path)
     return sorted(found)
 
 
-def _checked(rel: str) -> bool:
+def is_checked(rel: str) -> bool:
     """An article file, or a profile (``authors/*.md``); nothing in a hidden folder, which
     the library never reads."""
     *folders, name = rel.split("/")
     return is_article_name(name) and not any(part.startswith(".") for part in folders)
 
 
-def _git(root: Path, *args: str) -> str:
+def git_output(root: Path, *args: str) -> str:
+    """Git's output for ``args`` on the content folder (also the pre-commit hook's, in
+    ``hook.py``); ``NotAvailable`` with git's own words when it fails."""
     try:
         done = subprocess.run(
             ["git", "-C", str(root), "-c", "core.quotePath=false", *args],

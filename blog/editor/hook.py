@@ -26,14 +26,14 @@ import hashlib
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from blog.content.files import is_article_name, is_article_path, is_profile_path
+from blog.content.files import is_article_path, is_profile_path
+from blog.editor.changed import NotAvailable, git_output, is_checked
 
 if TYPE_CHECKING:
     from blog.content.library import Library
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from blog.images.models import Verdict
     from blog.settings import Settings
 
-GIT_TIMEOUT = 30
 MAX_DRIFT = 200  # files changed between the table's commit and HEAD that are read again
 TABLE_FORMAT = 1
 # The code that decides which slug a file claims: a change to it makes the table another one.
@@ -126,7 +125,7 @@ def _findings(
             entries[rel], parts[rel] = reading.entry, reading.text or []
         claims: dict[str, set[str]] = {}
         for rel in sorted(again):
-            if _read_here(rel) and is_article_path(rel) and (root / rel).is_file():
+            if is_checked(rel) and is_article_path(rel) and (root / rel).is_file():
                 entry = reader.read(rel, None).entry
                 if entry is not None and entry.article is not None:
                     claims.setdefault(entry.article.slug, set()).add(rel)
@@ -364,7 +363,7 @@ def _changes(root: Path) -> Changes:
     if twice:
         diff = _git(root, "diff", "--name-only", "--relative", "-z", "HEAD", "--", *twice)
         changed.update(rel for rel in diff.split("\0") if rel)
-    checked = sorted(rel for rel in changed if _read_here(rel) and (root / rel).is_file())
+    checked = sorted(rel for rel in changed if is_checked(rel) and (root / rel).is_file())
     return Changes(tree, checked, unsure)
 
 
@@ -376,25 +375,12 @@ def _drift(root: Path, old: str, new: str) -> set[str]:
     return {rel for rel in out.split("\0") if rel}
 
 
-def _read_here(rel: str) -> bool:
-    *folders, name = rel.split("/")
-    return is_article_name(name) and not any(part.startswith(".") for part in folders)
-
-
 def _git(root: Path, *args: str) -> str:
+    """Git's answer, or ``Slower`` when it has none (not a checkout, git missing)."""
     try:
-        done = subprocess.run(
-            ["git", "-C", str(root), "-c", "core.quotePath=false", *args],
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise Slower(f"git {args[0]}: {e}") from e
-    if done.returncode != 0:
-        raise Slower(done.stderr.strip() or f"git {args[0]} failed")
-    return done.stdout
+        return git_output(root, *args)
+    except NotAvailable as e:
+        raise Slower(str(e)) from e
 
 
 def _read_text(path: Path) -> str:
