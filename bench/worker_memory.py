@@ -6,7 +6,8 @@ without the rest of its table).
 
 Starts the app with gunicorn's own configuration (``gunicorn.conf.py``: the library loaded
 in the master before the fork) on the store given (filled by an earlier start: this times a
-restart), waits until ready, loads each of compare.py's URLs with wrk, then reads
+restart), waits until ready, asks each of compare.py's URLs once and then loads it with wrk
+(as compare.py does), then reads
 /proc/PID/smaps_rollup of the master and of each worker.
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project is not
 
-from bench.compare import gunicorn, memory_mb, urls_for, wait_ready, wrk  # noqa: E402
+from bench.compare import get, gunicorn, memory_mb, urls_for, wait_ready, wrk  # noqa: E402
 
 
 def main() -> None:
@@ -35,6 +36,7 @@ def main() -> None:
     ):
         print(f"first page after {first_page:.2f} s; ready after {wait_ready(base):.2f} s")
         for name, path in urls_for(base, args.content).items():
+            get(base + path)  # as compare.py does: a first answer before the load
             rps, p50, _, _ = wrk(base + path, args.duration)
             print(f"  {name}: {rps:,.0f} requests/s, p50 {p50:.1f} ms")
         own, workers = memory_mb(master)
