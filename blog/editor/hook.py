@@ -184,33 +184,15 @@ class _LazyImages:
 
 
 def _images(settings: Settings) -> object:
-    """The images as the site makes them (``blog/web/site.py``: ``media_roots``,
-    ``image_rules``), beside the store or in ``IMAGES_DIR``."""
-    from blog import paths
-    from blog.images.fetch import FetchRules
-    from blog.images.models import ImageRules
+    """The images as the site makes them (``blog/web/site.py``), beside the store or in
+    ``IMAGES_DIR``."""
+    from blog.images.configured import image_rules, media_roots
     from blog.images.pictures import Images
 
     folder = (
         Path(settings.IMAGES_DIR) if settings.IMAGES_DIR else _store_folder(settings) / "images"
     )
-    media = Path(settings.MEDIA_DIR) if settings.MEDIA_DIR else paths.STATIC / "media"
-    rules = ImageRules(
-        fetch=settings.IMAGE_FETCH,
-        fetch_rules=FetchRules(
-            hosts=settings.IMAGE_FETCH_HOSTS,
-            allow_private=settings.IMAGE_FETCH_ALLOW_PRIVATE,
-            max_bytes=settings.IMAGE_MAX_BYTES,
-            timeout=settings.IMAGE_FETCH_TIMEOUT,
-        ),
-        max_pixels=settings.IMAGE_MAX_PIXELS,
-        svg="refuse" if settings.IMAGE_SVG == "refuse" else "link",
-        workers=settings.IMAGE_VARIANT_WORKERS,
-        wait=settings.IMAGE_VARIANT_WAIT,
-        standin_wait=settings.IMAGE_VARIANT_STANDIN_WAIT,
-        group_read=settings.IMAGE_GROUP_READ,
-    )
-    return Images(folder, {"/static/": paths.STATIC, "/media/": media}, rules)
+    return Images(folder, media_roots(settings), image_rules(settings))
 
 
 def slower(content_dir: Path | None, fmt: str, strict: bool, commit: str) -> int:

@@ -16,15 +16,14 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from blog import paths
 from blog.content.flags import Windows
 from blog.content.library import Library
 from blog.content.models import site_timezone
 from blog.content.refresher import keep_fresh
 from blog.content.store import Store, default_folder
 from blog.images.background import ImagePreparer
-from blog.images.fetch import FetchRules
-from blog.images.pictures import ImageRules, Images
+from blog.images.configured import image_rules, media_roots
+from blog.images.pictures import Images
 from blog.markup.html import ArticleHtml
 from blog.markup.render import Renderer
 from blog.search.engine import SearchIndex
@@ -185,31 +184,6 @@ def _store(settings: Settings) -> Store:
         if store is not None:
             return store
     return Store.temporary()
-
-
-def media_roots(settings: Settings) -> dict[str, Path]:
-    """The folders site paths of local images name: ``/static/…`` and ``/media/…``."""
-    media = Path(settings.MEDIA_DIR) if settings.MEDIA_DIR else paths.STATIC / "media"
-    return {"/static/": paths.STATIC, "/media/": media}
-
-
-def image_rules(settings: Settings) -> ImageRules:
-    """What the images layer may do, from the ``IMAGE_*`` settings."""
-    return ImageRules(
-        fetch=settings.IMAGE_FETCH,
-        fetch_rules=FetchRules(
-            hosts=settings.IMAGE_FETCH_HOSTS,
-            allow_private=settings.IMAGE_FETCH_ALLOW_PRIVATE,
-            max_bytes=settings.IMAGE_MAX_BYTES,
-            timeout=settings.IMAGE_FETCH_TIMEOUT,
-        ),
-        max_pixels=settings.IMAGE_MAX_PIXELS,
-        svg="refuse" if settings.IMAGE_SVG == "refuse" else "link",
-        workers=settings.IMAGE_VARIANT_WORKERS,
-        wait=settings.IMAGE_VARIANT_WAIT,
-        standin_wait=settings.IMAGE_VARIANT_STANDIN_WAIT,
-        group_read=settings.IMAGE_GROUP_READ,
-    )
 
 
 def code_fingerprint(folders: Mapping[str, Path]) -> str:
