@@ -181,3 +181,36 @@ def test_a_freeze_writes_every_page_again_when_an_article_moves_or_the_manifest_
     assert "(0 pages kept; --full)" in full
     assert "(0 pages kept; the site changed" in other_origin
     assert again.startswith("wrote 2 files") and "incremental" in again  # the 404 page, CSS
+
+
+def test_each_frozen_page_shows_what_it_shows_alone_not_the_pages_before_it(
+    content: Content, make_app: Callable[..., Flask], tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The command runs inside its app context, which each request reused: ``flask.g`` was
+    shared by every page fetched, so each page carried the keys of all the pages before it
+    (a whole freeze of 10,000 articles slowed to a page a second, each worker past 1 GB)."""
+    from flask import request
+
+    from blog.web.cache import PageCache
+
+    for n in range(12):
+        content.write(
+            f"s{n}.md",
+            article_text(title=f"Story {n}", date=f"2025-01-{n + 1:02d}T00:00:00Z"),
+        )
+    names: dict[str, tuple[str, ...]] = {}
+    store = PageCache.store
+
+    def noting(self: PageCache, key: str, page: Any, *args: Any, **kwargs: Any) -> None:
+        names[request.path] = page.names
+        store(self, key, page, *args, **kwargs)
+
+    monkeypatch.setattr(PageCache, "store", noting)
+    result = make_app(SITE_URL=BASE).test_cli_runner().invoke(args=["freeze", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    frozen, urls = dict(names), ["/", "/news/s3/", "/news/s9/", "/feed.xml"]
+    assert all(url in frozen for url in urls), sorted(frozen)
+    for url in urls:
+        names.clear()
+        make_app(SITE_URL=BASE).test_client().get(url, base_url=BASE)
+        assert frozen[url] == names[url], url

@@ -29,6 +29,7 @@ from urllib.parse import unquote
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
+from werkzeug.test import TestResponse
 
 from blog.content import archive
 from blog.content.archive import Period
@@ -209,7 +210,7 @@ def _copy_the_rest(app: Flask, target: Path, base_url: str) -> int:
     """The 404 page, the assets, static files and uploads; the files written."""
     client = app.test_client()
     written = 0
-    missing = client.get("/-/no-such-page/", base_url=base_url)
+    missing = _get(app, client, "/-/no-such-page/", base_url)
     (target / "404.html").write_bytes(missing.data)
     for asset, digest in app.extensions["blog.assets"].items():
         stem, _, suffix = asset.rpartition(".")
@@ -349,7 +350,7 @@ def _fetch(
     linked = re.compile(prefix + rb"([^/\"'<>\s?#]+)/")
     found: dict[str, tuple[list[str], list[str]]] = {}
     for url in urls:
-        response = client.get(url, base_url=base_url)
+        response = _get(app, client, url, base_url)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")
         file = _file_for(url, target)
@@ -359,6 +360,14 @@ def _fetch(
         variants = {name.decode() for name in VARIANT_URL.findall(response.data)}
         found[url] = (sorted(slugs), sorted(variants))
     return found
+
+
+def _get(app: Flask, client: FlaskClient, url: str, base_url: str) -> TestResponse:
+    """The page as a reader gets it. The command runs inside its own app context, which a
+    request would reuse, sharing ``flask.g`` with every page fetched before (the keys and
+    pictures each page shows): a context of its own for each page."""
+    with app.app_context():
+        return client.get(url, base_url=base_url)
 
 
 def _write_variants(client: FlaskClient, base_url: str, names: list[str], folder: Path) -> int:
