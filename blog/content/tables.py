@@ -79,6 +79,13 @@ class ArticleList(Sequence[Article]):
         newest = max((modified(rid) for rid in self.ids), default=None)
         return None if newest is None else from_us(newest)
 
+    def slugs(self) -> Iterator[str]:
+        """The slug of each article, in order, without making one (``flask freeze`` lists
+        every article's URL)."""
+        slug = self.records.slug
+        for rid in self.ids:
+            yield slug(rid)
+
     def slugs_changed(self) -> Iterator[tuple[str, dt.datetime]]:
         """(slug, ``Article.modified``) of each article, in order, without making one."""
         records = self.records

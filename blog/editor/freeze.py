@@ -35,6 +35,7 @@ from blog.content import archive
 from blog.content.archive import Period
 from blog.content.index import Index
 from blog.content.models import Article
+from blog.content.tables import ArticleList
 from blog.images.background import ImagePreparer
 from blog.settings import Settings
 from blog.web import urls as urls_module
@@ -111,7 +112,11 @@ def _by_slug(rule: Rule, index: Index) -> list[Listing]:
     tag or an author; with the articles a page of it lists."""
     section = rule.rule.split("/")[1]
     if section == "news":
-        return [({"slug": a.slug}, ()) for a in index.articles]
+        articles = index.articles
+        slugs = (
+            articles.slugs() if isinstance(articles, ArticleList) else (a.slug for a in articles)
+        )
+        return [({"slug": slug}, ()) for slug in slugs]
     groups = {"category": index.categories, "tag": index.tags, "author": index.authors}.get(section)
     if groups is None:
         raise LookupError(f"freeze cannot tell what <slug> names in {rule.rule}")
