@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,21 +28,34 @@ from blog.web.state import get_images, get_library, get_settings
 if TYPE_CHECKING:
     from blog.editor.check import Rules
 
+
+def _check_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options ``flask content check`` and ``courier-check`` share."""
+    for option in reversed(
+        (
+            click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
+            click.option("--strict", is_flag=True, help="Treat warnings as errors."),
+            click.option(
+                "--changed",
+                is_flag=False,
+                flag_value="HEAD",
+                default=None,
+                metavar="[COMMIT]",
+                help="Only the files that differ from COMMIT (default HEAD) or are new, as git "
+                "says.",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 content = AppGroup("content", help="Check, write, list, preview and publish articles.")
 
 
 @content.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option(
-    "--changed",
-    is_flag=False,
-    flag_value="HEAD",
-    default=None,
-    metavar="[COMMIT]",
-    help="Only the files that differ from COMMIT (default HEAD) or are new, as git says.",
-)
+@_check_options
 def check_command(paths: tuple[Path, ...], fmt: str, strict: bool, changed: str | None) -> None:
     """Check PATHS (files or folders; default: the whole content folder)."""
     sys.exit(run_check(paths, fmt, strict, changed))
@@ -171,16 +184,7 @@ def _read_text(path: Path) -> str:
     default=".",
     help="The content folder (default: the current one).",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option(
-    "--changed",
-    is_flag=False,
-    flag_value="HEAD",
-    default=None,
-    metavar="[COMMIT]",
-    help="Only the files that differ from COMMIT (default HEAD) or are new, as git says.",
-)
+@_check_options
 def check_main(
     paths: tuple[Path, ...], content_dir: Path, fmt: str, strict: bool, changed: str | None
 ) -> None:

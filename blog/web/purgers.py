@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -96,6 +96,12 @@ class Nginx:
                 )
 
 
+def batches(tokens: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    """``tokens`` in runs of at most ``size``: what one call of a CDN's purge API takes."""
+    for i in range(0, len(tokens), size):
+        yield tokens[i : i + size]
+
+
 @dataclass
 class Fastly:
     """A Fastly service, purged by surrogate key."""
@@ -109,10 +115,10 @@ class Fastly:
 
     def send(self, tokens: Sequence[str]) -> None:
         url = f"{self.api_url.rstrip('/')}/service/{self.service_id}/purge"
-        for i in range(0, len(tokens), self.batch):
+        for batch in batches(tokens, self.batch):
             headers = {
                 "Fastly-Key": self.token,
-                "Surrogate-Key": " ".join(tokens[i : i + self.batch]),
+                "Surrogate-Key": " ".join(batch),
                 "Accept": "application/json",
             }
             call("POST", url, headers)
@@ -131,8 +137,8 @@ class Cloudflare:
 
     def send(self, tokens: Sequence[str]) -> None:
         url = f"{self.api_url.rstrip('/')}/zones/{self.zone_id}/purge_cache"
-        for i in range(0, len(tokens), self.batch):
-            body = json.dumps({"tags": list(tokens[i : i + self.batch])}).encode()
+        for batch in batches(tokens, self.batch):
+            body = json.dumps({"tags": list(batch)}).encode()
             headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
             _, data = call("POST", url, headers, body)
             try:
